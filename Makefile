@@ -1,0 +1,32 @@
+# The only two commands a new developer needs (see README.md):
+#   make demo   installs crmscore into .venv and runs the demo on the embedded SQLite store
+#   make test   installs the test extras and runs the whole test suite (SQLite + PostgreSQL)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/crmscore demo $(ARGS)
+
+serve: $(VENV)/.installed
+	$(BIN)/crmscore serve $(ARGS)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(ARGS)
+
+clean:
+	rm -rf $(VENV) crmscore-data crmscore.db crmscore.db-wal crmscore.db-shm
