@@ -1,0 +1,126 @@
+"""The DataFrames scoring reads, and the column contract they must meet.
+
+Scoring never touches the store: the pipeline hands it one :class:`CRMFrames`. The contract is
+checked up front so that a missing column or a naive timestamp fails with one line naming the frame
+and column, rather than as a ``KeyError`` or a silent timezone shift deep inside an indicator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+__all__ = ["COLUMNS", "TIMESTAMP_COLUMNS", "CRMFrames", "FramesError"]
+
+#: Required columns per frame, with the dtype an empty frame gets.
+COLUMNS: Mapping[str, Mapping[str, str]] = {
+    "customers": {
+        "customer_id": "int64",
+        "name": "str",
+        "kind": "str",
+        "created_at": "datetime64[us, UTC]",
+        "active": "bool",
+    },
+    "orders": {
+        "customer_id": "int64",
+        "ordered_at": "datetime64[us, UTC]",
+        "amount": "float64",
+        "kind": "str",
+    },
+    "order_lines": {
+        "customer_id": "int64",
+        "ordered_at": "datetime64[us, UTC]",
+        "category": "str",
+    },
+    "cases": {
+        "customer_id": "int64",
+        "opened_at": "datetime64[us, UTC]",
+        "first_response_at": "datetime64[us, UTC]",
+        "closed_at": "datetime64[us, UTC]",
+        "is_complaint": "bool",
+        "priority": "str",
+    },
+    "activities": {
+        "customer_id": "int64",
+        "kind": "str",
+        "direction": "str",
+        "occurred_at": "datetime64[us, UTC]",
+    },
+    "surveys": {
+        "customer_id": "int64",
+        "survey": "str",
+        "score": "float64",
+        "scale_min": "float64",
+        "scale_max": "float64",
+        "responded_at": "datetime64[us, UTC]",
+    },
+}
+
+#: Columns that must hold timezone-aware UTC timestamps.
+TIMESTAMP_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    frame: tuple(col for col, dtype in cols.items() if dtype.startswith("datetime64"))
+    for frame, cols in COLUMNS.items()
+}
+
+
+class FramesError(ValueError):
+    """The frames handed to scoring break the column contract."""
+
+
+def _empty(frame: str) -> pd.DataFrame:
+    return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in COLUMNS[frame].items()})
+
+
+@dataclass(frozen=True)
+class CRMFrames:
+    """Everything scoring reads, one DataFrame per canonical entity (see ``COLUMNS``).
+
+    ``customer_id`` is the store's integer id, already resolved; rows whose customer is not in
+    ``customers`` are ignored by scoring. Extra columns are allowed and ignored.
+    """
+
+    customers: pd.DataFrame
+    orders: pd.DataFrame
+    order_lines: pd.DataFrame
+    cases: pd.DataFrame
+    activities: pd.DataFrame
+    surveys: pd.DataFrame
+
+    @classmethod
+    def empty(cls, **frames: pd.DataFrame) -> CRMFrames:
+        """Frames with every column and no rows, except those given (handy for tests)."""
+        unknown = set(frames) - set(COLUMNS)
+        if unknown:
+            raise TypeError(f"unknown frame(s): {', '.join(sorted(unknown))}")
+        return cls(**{name: frames.get(name, _empty(name)) for name in COLUMNS})
+
+    def check(self) -> None:
+        """Raise :class:`FramesError` naming the first frame and column that breaks the contract.
+
+        Empty frames only need their columns: their dtypes cannot change a result.
+        """
+        for f in fields(self):
+            frame = getattr(self, f.name)
+            if not isinstance(frame, pd.DataFrame):
+                raise FramesError(f"frames.{f.name}: expected a pandas DataFrame, got {type(frame).__name__}")
+            missing = [col for col in COLUMNS[f.name] if col not in frame.columns]
+            if missing:
+                raise FramesError(f"frames.{f.name}: missing column(s) {', '.join(missing)}")
+            if frame.empty:
+                continue  # nothing to misread; a store query with no rows has untyped columns
+            if not pd.api.types.is_integer_dtype(frame["customer_id"].dtype):
+                raise FramesError(
+                    f"frames.{f.name}.customer_id: expected integer ids, got dtype {frame['customer_id'].dtype}"
+                )
+            for col in TIMESTAMP_COLUMNS[f.name]:
+                dtype = frame[col].dtype
+                if not isinstance(dtype, pd.DatetimeTZDtype) or str(dtype.tz) != "UTC":
+                    raise FramesError(
+                        f"frames.{f.name}.{col}: expected timezone-aware UTC timestamps, got dtype {dtype}"
+                    )
+        ids = self.customers["customer_id"]
+        if ids.duplicated().any():
+            dup = ids[ids.duplicated()].iloc[0]
+            raise FramesError(f"frames.customers.customer_id: customer id {dup} appears more than once")
