@@ -2,22 +2,34 @@
 
 Loading the same page twice must leave the store as loading it once: that is what lets a sync
 resume from its cursor after a crash without duplicating anything. The native
-``INSERT ... ON CONFLICT DO UPDATE`` of SQLite and PostgreSQL does the work in one statement a batch.
+``INSERT ... ON CONFLICT DO UPDATE`` of SQLite and PostgreSQL does the work.
+
+On PostgreSQL a batch is ``COPY``-ed into a session-local staging table and merged with one
+``INSERT ... SELECT ... ON CONFLICT`` — an order of magnitude faster than parameterised multi-row
+``VALUES`` (whose conversion in psycopg dominated a 150,000-row load). ``RETURNING (xmax = 0)``
+is true exactly for the rows the statement inserted, so new and updated rows are counted in the
+same statement. SQLite has no such marker, so it looks the batch's keys up first — one indexed
+``IN`` query per source and 500 keys — and then runs one prepared ``executemany``.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, Connection, Table, select
+from sqlalchemy.dialects import sqlite
 
 from store.errors import StoreError
+from store.types import UTCDateTime
 
 __all__ = ["UpsertCounts", "upsert"]
+
+_IN_CHUNK = 500  # keys per lookup: well under SQLite's bound-parameter limit
 
 
 @dataclass
@@ -31,13 +43,46 @@ class UpsertCounts:
         return self
 
 
-def _insert_for(conn: Connection, table: Table) -> Any:
-    name = conn.dialect.name
-    if name == "sqlite":
-        return sqlite.insert(table)
-    if name == "postgresql":
-        return postgresql.insert(table)
-    raise StoreError(f"upserts are implemented for SQLite and PostgreSQL, not {name}")
+def _prepare(table: Table, rows: Sequence[Mapping[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:
+    now = datetime.now(timezone.utc)
+    stamp = "loaded_at" in table.c
+    attrs = "attributes" in table.c
+    # Column defaults are applied here rather than by SQLAlchemy, because the PostgreSQL path
+    # bypasses statement compilation; every row of a batch must carry the same columns anyway.
+    defaults = {
+        c.name: c.default.arg
+        for c in table.c
+        if c.default is not None and c.default.is_scalar and c.name not in rows[0]
+    }
+    deduped: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        record = {**defaults, **row}
+        if stamp and "loaded_at" not in record:
+            record["loaded_at"] = now
+        if attrs and record.get("attributes") is None:
+            record["attributes"] = {}
+        deduped[tuple(record[k] for k in key)] = record
+    return list(deduped.values())
+
+
+def _existing_sqlite(conn: Connection, table: Table, batch: list[dict[str, Any]], key: tuple[str, ...]) -> int:
+    """How many of the batch's keys are already stored.
+
+    Keys are grouped by their leading column (the source) and the last column is looked up with
+    ``IN``: a plain equality plus ``IN`` that the unique index answers, where a row-value
+    ``(a, b) IN (...)`` would not be planned as well.
+    """
+    *lead, last = key
+    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for r in batch:
+        groups[tuple(r[k] for k in lead)].append(r[last])
+    found = 0
+    for values, ids in groups.items():
+        fixed = [table.c[k] == v for k, v in zip(lead, values)]
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            found += len(conn.execute(select(table.c[last]).where(*fixed, table.c[last].in_(chunk))).all())
+    return found
 
 
 def upsert(
@@ -55,28 +100,60 @@ def upsert(
     if not rows:
         return UpsertCounts()
     key = tuple(key)
-    now = datetime.now(timezone.utc)
-    deduped: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        record = dict(row)
-        if "loaded_at" in table.c and "loaded_at" not in record:
-            record["loaded_at"] = now
-        if "attributes" in table.c and record.get("attributes") is None:
-            record["attributes"] = {}
-        deduped[tuple(record[k] for k in key)] = record
-    batch = list(deduped.values())
-
+    batch = _prepare(table, rows, key)
     key_cols = [table.c[k] for k in key]
-    existing: set[tuple[Any, ...]] = set()
-    keys = list(deduped)
-    for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
-        chunk = keys[start : start + 500]
-        existing.update(tuple(r) for r in conn.execute(select(*key_cols).where(tuple_(*key_cols).in_(chunk))))
-
-    stmt = _insert_for(conn, table)
     columns = [c for c in batch[0] if c not in key and c != "id"]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=key_cols, set_={c: stmt.excluded[c] for c in columns}
-    ) if columns else stmt.on_conflict_do_nothing(index_elements=key_cols)
-    conn.execute(stmt, batch)
-    return UpsertCounts(inserted=len(batch) - len(existing), updated=len(existing))
+    dialect = conn.dialect.name
+
+    if dialect == "postgresql":
+        return _upsert_postgresql(conn, table, batch, key, columns)
+
+    if dialect == "sqlite":
+        existing = _existing_sqlite(conn, table, batch, key)
+        ins = sqlite.insert(table)
+        ins = (
+            ins.on_conflict_do_update(index_elements=key_cols, set_={c: ins.excluded[c] for c in columns})
+            if columns
+            else ins.on_conflict_do_nothing(index_elements=key_cols)
+        )
+        conn.execute(ins, batch)
+        return UpsertCounts(inserted=len(batch) - existing, updated=existing)
+
+    raise StoreError(f"upserts are implemented for SQLite and PostgreSQL, not {dialect}")
+
+
+def _upsert_postgresql(
+    conn: Connection, table: Table, batch: list[dict[str, Any]], key: tuple[str, ...], columns: list[str]
+) -> UpsertCounts:
+    names = [*key, *columns]
+    stage = f"_stage_{table.name}"
+    quoted = ", ".join(f'"{n}"' for n in names)
+    # Same column types as the target, none of its constraints; private to this session.
+    conn.exec_driver_sql(
+        f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" AS SELECT {quoted} FROM "{table.name}" WITH NO DATA'
+    )
+    conn.exec_driver_sql(f'TRUNCATE "{stage}"')
+    convert = []
+    for n in names:
+        col_type = table.c[n].type
+        if isinstance(col_type, UTCDateTime):
+            convert.append(lambda v, t=col_type: t.process_bind_param(v, conn.dialect))
+        elif isinstance(col_type, JSON):
+            convert.append(lambda v: None if v is None else json.dumps(v))
+        else:
+            convert.append(None)
+    driver = conn.connection.driver_connection
+    with driver.cursor() as cur:  # type: ignore[union-attr]
+        with cur.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
+            for record in batch:
+                copy.write_row(
+                    [record.get(n) if f is None else f(record.get(n)) for n, f in zip(names, convert)]
+                )
+    keys = ", ".join(f'"{k}"' for k in key)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in (columns or key[:1]))
+    flags = conn.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{stage}" '
+        f"ON CONFLICT ({keys}) DO UPDATE SET {updates} RETURNING (xmax = 0)"
+    ).scalars().all()
+    inserted = sum(1 for f in flags if f)
+    return UpsertCounts(inserted=inserted, updated=len(flags) - inserted)
