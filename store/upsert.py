@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, select
-from sqlalchemy.dialects import sqlite
 
 from store.errors import StoreError
 from store.types import UTCDateTime
@@ -85,6 +84,33 @@ def _existing_sqlite(conn: Connection, table: Table, batch: list[dict[str, Any]]
     return found
 
 
+_Converter = Callable[[Any], Any] | None
+
+
+def _converters(conn: Connection, table: Table, names: list[str]) -> list[_Converter]:
+    """Per column, what SQLAlchemy's bind processing would do to a value, without its per-row cost.
+
+    Only the store's own types need it: timestamps are normalised to UTC (and written in
+    SQLAlchemy's SQLite text format there), JSON is serialised; everything else passes as it is.
+    """
+    sqlite_text = conn.dialect.name == "sqlite"
+    out: list[_Converter] = []
+    for n in names:
+        col_type = table.c[n].type
+        if isinstance(col_type, UTCDateTime):
+
+            def stamp(v: Any, t: UTCDateTime = col_type) -> Any:
+                v = t.process_bind_param(v, conn.dialect)
+                return v.isoformat(" ", "microseconds") if sqlite_text and v is not None else v
+
+            out.append(stamp)
+        elif isinstance(col_type, JSON):
+            out.append(lambda v: None if v is None else json.dumps(v))
+        else:
+            out.append(None)
+    return out
+
+
 def upsert(
     conn: Connection,
     table: Table,
@@ -110,13 +136,18 @@ def upsert(
 
     if dialect == "sqlite":
         existing = _existing_sqlite(conn, table, batch, key)
-        ins = sqlite.insert(table)
-        ins = (
-            ins.on_conflict_do_update(index_elements=key_cols, set_={c: ins.excluded[c] for c in columns})
-            if columns
-            else ins.on_conflict_do_nothing(index_elements=key_cols)
+        names = [*key, *columns]
+        quoted = ", ".join(f'"{n}"' for n in names)
+        action = (
+            "DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in columns) if columns else "DO NOTHING"
         )
-        conn.execute(ins, batch)
+        keys = ", ".join(f'"{k}"' for k in key)
+        convert = _converters(conn, table, names)
+        conn.exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" for _ in names)}) '
+            f"ON CONFLICT ({keys}) {action}",
+            [tuple(r.get(n) if f is None else f(r.get(n)) for n, f in zip(names, convert)) for r in batch],
+        )
         return UpsertCounts(inserted=len(batch) - existing, updated=existing)
 
     raise StoreError(f"upserts are implemented for SQLite and PostgreSQL, not {dialect}")
@@ -133,15 +164,7 @@ def _upsert_postgresql(
         f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" AS SELECT {quoted} FROM "{table.name}" WITH NO DATA'
     )
     conn.exec_driver_sql(f'TRUNCATE "{stage}"')
-    convert = []
-    for n in names:
-        col_type = table.c[n].type
-        if isinstance(col_type, UTCDateTime):
-            convert.append(lambda v, t=col_type: t.process_bind_param(v, conn.dialect))
-        elif isinstance(col_type, JSON):
-            convert.append(lambda v: None if v is None else json.dumps(v))
-        else:
-            convert.append(None)
+    convert = _converters(conn, table, names)
     driver = conn.connection.driver_connection
     with driver.cursor() as cur:  # type: ignore[union-attr]
         with cur.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
