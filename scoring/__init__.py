@@ -1,8 +1,10 @@
 """Pure customer scoring: DataFrames in, DataFrames out, no I/O.
 
-``score_customers(frames, config, as_of)`` computes configured indicators, normalises them to
-0–100, combines them into an explainable health score with bands, and assigns RFM scores and
-segments. ``nps``/``csat`` give the portfolio-level satisfaction metrics with the published formulas.
+``score_customers(frames, config, as_of)`` computes configured indicators (library kinds and admin
+formulas), normalises them to 0–100, combines them per scorecard into an explainable health score
+with bands, and assigns RFM scores and segments. ``nps``/``csat`` give the portfolio-level
+satisfaction metrics with the published formulas; ``scoring.kpis`` the portfolio KPIs by period;
+``scoring.alerts`` decides which alert rules fire.
 """
 
 from scoring.config import ScoringConfig

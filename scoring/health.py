@@ -12,9 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from scoring.config import DEFAULT_NEUTRAL, Band
+from scoring.schemes import Band, assign_bands
+from scoring.scorecards import DEFAULT_NEUTRAL
 
-__all__ = ["assign_bands", "health_scores"]
+__all__ = ["Band", "assign_bands", "health_scores"]
 
 
 def health_scores(
@@ -34,18 +35,3 @@ def health_scores(
         health = np.where(total > 0, np.where(available, scores, 0.0) @ w / total, np.nan)
     points = np.where(available & (total[:, None] > 0), effective * (scores - neutral), np.nan)
     return health, points
-
-
-def assign_bands(health: np.ndarray, bands: Sequence[Band]) -> np.ndarray:
-    """The band name per score: the band with the highest ``min`` ≤ score (None for NaN).
-
-    Bands are validated to be sorted with the first at 0; a score below 0 (only possible with
-    unclipped normalisation) still falls in the first band rather than in none.
-    """
-    health = np.asarray(health, dtype=np.float64)
-    mins = np.asarray([b.min for b in bands], dtype=np.float64)
-    names = np.asarray([b.name for b in bands], dtype=object)
-    idx = np.clip(np.searchsorted(mins, health, side="right") - 1, 0, len(bands) - 1)
-    out = names[idx]
-    out[np.isnan(health)] = None
-    return out

@@ -1,7 +1,9 @@
-"""RFM segment maps: ordered rules over R/F/M score ranges, first match wins.
+"""Segments: RFM maps (ordered rules over R/F/M score ranges, first match wins) and value tiers.
 
 Segments are data, not code, because the "standard" maps disagree with each other (see
-docs/indicators.md). Two maps ship as presets; a config can instead give its own ordered rules.
+docs/indicators.md). Two maps ship as presets; a config can instead give its own ordered rules,
+each optionally narrowed by a condition over indicators and customer fields, or use value tiers
+(high value / potential / low value).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from types import MappingProxyType
 
 import numpy as np
 
-from scoring.config import ScoreRange, SegmentRule, SegmentSpec
+from scoring.conditions import Fields, holds
+from scoring.config import ScoreRange, SegmentRule, SegmentSpec, ValueTiers
 
-__all__ = ["PRESETS", "RFM_RANGES", "RFM_RF_10", "assign_segments", "matches", "rules_for"]
+__all__ = ["PRESETS", "RFM_RANGES", "RFM_RF_10", "assign_segments", "matches", "rules_for", "value_tiers"]
 
 
 def _rule(name: str, r: tuple[int, int], f: tuple[int, int], m: tuple[int, int] = (1, 5)) -> SegmentRule:
@@ -72,14 +75,63 @@ def matches(rule: SegmentRule, r: np.ndarray, f: np.ndarray, m: np.ndarray) -> n
     return hit
 
 
-def assign_segments(
-    r: np.ndarray, f: np.ndarray, m: np.ndarray, has_orders: np.ndarray, spec: SegmentSpec
+def value_tiers(
+    measure: np.ndarray, r: np.ndarray, ids: np.ndarray, has_orders: np.ndarray, spec: ValueTiers
 ) -> np.ndarray:
-    """Segment name per customer. ``r``/``f``/``m`` are 1–5 where ``has_orders`` (anything elsewhere)."""
-    rules: Sequence[SegmentRule] = rules_for(spec)
+    """High value / Potential / Low value per buyer (None for customers without purchases).
+
+    High value: the top ``ceil(n · high_value_percent / 100)`` of the ``n`` buyers with a measure,
+    ranked by ``(measure, customer_id)`` as RFM ranks are (equal values: the higher id ranks
+    higher). Potential: other buyers with R ≥ ``potential_min_r``. Low value: everyone else.
+    """
+    buyers = np.asarray(has_orders, dtype=bool)
+    measure = np.asarray(measure, dtype=np.float64)
+    ranked = buyers & ~np.isnan(measure)
+    n = int(ranked.sum())
+    top = int(np.ceil(n * spec.high_value_percent / 100.0 - 1e-9)) if n else 0
+    high = np.zeros(measure.shape, dtype=bool)
+    if top:
+        idx = np.flatnonzero(ranked)
+        order = np.lexsort((ids[idx], measure[idx]))
+        high[idx[order[n - top :]]] = True
+    out = np.where(high, spec.high_value, np.where(np.asarray(r) >= spec.potential_min_r, spec.potential, spec.low_value))
+    out = out.astype(object)
+    out[~buyers] = None
+    return out
+
+
+def assign_segments(
+    r: np.ndarray,
+    f: np.ndarray,
+    m: np.ndarray,
+    has_orders: np.ndarray,
+    spec: SegmentSpec,
+    *,
+    fields: Fields | None = None,
+    measure: np.ndarray | None = None,
+    ids: np.ndarray | None = None,
+) -> np.ndarray:
+    """Segment name per customer. ``r``/``f``/``m`` are 1–5 where ``has_orders`` (anything elsewhere).
+
+    ``fields`` feed rule conditions; ``measure`` and ``ids`` are what value tiers rank by.
+    """
     r, f, m = (np.asarray(x, dtype=np.int64) for x in (r, f, m))
-    names = np.asarray([rule.name for rule in rules] + [spec.otherwise], dtype=object)
-    hit = np.column_stack([matches(rule, r, f, m) for rule in rules] + [np.ones(r.shape, dtype=bool)])
-    out: np.ndarray = names[np.argmax(hit, axis=1)]  # argmax finds the first True: first match wins
+    if spec.kind == "value_tiers":
+        if measure is None or ids is None:
+            raise ValueError("value tiers need the measure and the customer ids")
+        out = value_tiers(measure, r, np.asarray(ids), has_orders, spec.value_tiers)
+    else:
+        rules: Sequence[SegmentRule] = rules_for(spec)
+        names = np.asarray([rule.name for rule in rules] + [spec.otherwise], dtype=object)
+        columns = []
+        for rule in rules:
+            hit = matches(rule, r, f, m)
+            if rule.when is not None:
+                if fields is None:
+                    raise ValueError(f"segment rule {rule.name!r} has a condition but no fields were given")
+                hit &= holds(rule.when, fields, r.size)
+            columns.append(hit)
+        hit_matrix = np.column_stack(columns + [np.ones(r.shape, dtype=bool)])
+        out = names[np.argmax(hit_matrix, axis=1)]  # argmax finds the first True: first match wins
     out[~np.asarray(has_orders, dtype=bool)] = spec.no_purchases
     return out

@@ -6,7 +6,13 @@ A config is checked in layers — YAML syntax, the JSON Schema in
 """
 
 from crmscore.config.issues import ConfigError, ConfigIssue
-from crmscore.config.loader import config_from_dict, load_config, parse_config, validate_config, validate_text
+from crmscore.config.loader import (
+    config_from_dict,
+    load_config,
+    parse_config,
+    validate_config,
+    validate_text,
+)
 from crmscore.config.paths import DEFAULT_CONFIG_PATH, SCHEMA_PATH
 from crmscore.config.schema import load_schema
 

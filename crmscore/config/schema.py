@@ -34,6 +34,7 @@ class Finding:
     at_key: bool = False  # position at the key itself rather than at its value
     suggests: str | None = field(default=None, compare=False)  # key a did-you-mean points to
     missing: str | None = field(default=None, compare=False)  # key reported as missing
+    offset: int | None = field(default=None, compare=False)  # 0-based character inside a text value
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +58,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     best = closest(word, candidates)
     return f" (did you mean {best!r}?)" if best else ""
 
+
+_LIST_AT_MOST = 10  # enum options listed in a message; beyond this only the suggestion is shown
 
 _TYPE_WORDS = {
     "integer": "a whole number",
@@ -98,6 +101,10 @@ def _discriminator(instance: Any) -> str:
     return ""
 
 
+def _needed_with(key: str, dependencies: dict[str, list[str]], inst: dict[str, Any]) -> str:
+    return ", ".join(repr(p) for p, needs in dependencies.items() if p in inst and key in needs)
+
+
 def _reword(e: ValidationError, root: Any) -> list[Finding]:
     path: Path = tuple(e.absolute_path)
     v, value, inst = e.validator, e.validator_value, e.instance
@@ -109,6 +116,13 @@ def _reword(e: ValidationError, root: Any) -> list[Finding]:
             for k in inst
             if k not in allowed
         ]
+    if v == "dependentRequired":
+        return [
+            Finding(path, f"missing required key {k!r} (needed with {_needed_with(k, value, inst)})", True, missing=k)
+            for needs in value.values()
+            for k in needs
+            if k not in inst
+        ][:1]
     if v == "required":
         return [Finding(path, f"missing required key {k!r}", True, missing=k) for k in value if k not in inst]
     if v == "not" and value == {}:
@@ -117,9 +131,11 @@ def _reword(e: ValidationError, root: Any) -> list[Finding]:
     if v == "type":
         return [Finding(path, f"expected {_types(value)}, got {_describe(inst)}", at_key=isinstance(inst, (dict, list)))]
     if v == "enum":
-        options = ", ".join(repr(o) for o in value)
         hint = did_you_mean(inst, [o for o in value if isinstance(o, str)]) if isinstance(inst, str) else ""
         shown = repr(inst) if isinstance(inst, str) else _describe(inst)
+        if hint and len(value) > _LIST_AT_MOST:  # a long list buries the one suggestion that matters
+            return [Finding(path, f"{shown} is not one of the {len(value)} allowed values{hint}")]
+        options = ", ".join(repr(o) for o in value)
         return [Finding(path, f"{shown} is not one of {options}{hint}")]
     if v == "const":
         return [Finding(path, f"must be {value!r}, got {_describe(inst)}")]

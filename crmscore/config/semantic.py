@@ -2,7 +2,8 @@
 
 These run on documents that may also have schema errors, so every check looks before it leaps
 (``isinstance`` first) and simply skips parts that are the wrong shape — the schema layer has
-already reported those.
+already reported those. References between parts (scorecards → indicators, conditions → fields,
+formulas → each other) are checked in ``crmscore.config.references``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,17 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from crmscore.config.bands import bands_findings
+from crmscore.config.formulas import formula_cycle_findings
+from crmscore.config.references import reference_findings
 from crmscore.config.schema import Finding, Path
+from scoring.customer_fields import condition_fields
+from scoring.fields import FIELDS
 
 __all__ = ["semantic_findings"]
+
+#: Names an indicator key may not take: they already mean something in formulas and conditions.
+RESERVED_KEYS = frozenset(FIELDS) | frozenset(condition_fields(()))
 
 
 def _num(value: Any) -> bool:
@@ -40,6 +49,8 @@ def _indicators(doc: Any) -> Iterator[Finding]:
     first_use: dict[str, int] = {}
     for i, ind in _dicts(doc, "indicators"):
         key = ind.get("key")
+        if isinstance(key, str) and key in RESERVED_KEYS:
+            yield Finding(("indicators", i, "key"), f"{key!r} is a built-in field name; choose another key")
         if isinstance(key, str):
             if key in first_use:
                 yield Finding(("indicators", i, "key"), f"duplicate indicator key {key!r} (also indicators[{first_use[key]}])")
@@ -51,9 +62,35 @@ def _indicators(doc: Any) -> Iterator[Finding]:
                 ("indicators", i, "normalise", "max"),
                 f"max ({norm['max']}) must be greater than min ({norm['min']})",
             )
+        if isinstance(norm, dict) and norm.get("method") == "tiers":
+            yield from _tiers(norm.get("tiers"), ("indicators", i, "normalise", "tiers"))
+            if ind.get("direction") == "lower_is_better":
+                yield Finding(
+                    ("indicators", i, "direction"),
+                    "direction does not apply to tiers: give each tier the points it deserves instead",
+                )
         params = ind.get("params")
         if ind.get("kind") == "csat" and isinstance(params, dict):
             yield from _csat_params(params, ("indicators", i, "params"))
+
+
+def _tiers(tiers: Any, path: Path) -> Iterator[Finding]:
+    if not isinstance(tiers, list):
+        return
+    previous: Any = None
+    for j, tier in enumerate(tiers):
+        if not isinstance(tier, dict):
+            continue
+        last = j == len(tiers) - 1
+        top = tier.get("max")
+        if top is None and not last:
+            yield Finding(path + (j,), "only the last tier may leave out max (it catches every value above)", at_key=True)
+        elif top is not None and last:
+            yield Finding(path + (j, "max"), "leave max out of the last tier so that every value above the others gets points")
+        if _num(top) and _num(previous) and top <= previous:
+            yield Finding(path + (j, "max"), f"tiers must go from low to high: {top} is not above the previous tier's max ({previous})")
+        if _num(top):
+            previous = top
 
 
 def _csat_params(params: dict[str, Any], path: Path) -> Iterator[Finding]:
@@ -71,26 +108,7 @@ def _csat_params(params: dict[str, Any], path: Path) -> Iterator[Finding]:
 
 
 def _bands(doc: Any) -> Iterator[Finding]:
-    bands = _dicts(doc, "bands")
-    names: dict[str, int] = {}
-    previous: tuple[str, Any] | None = None  # (name, min) of the band before, min as written
-    for i, band in bands:
-        name, low = band.get("name"), band.get("min")
-        if isinstance(name, str):
-            if name in names:
-                yield Finding(("bands", i, "name"), f"duplicate band name {name!r} (also bands[{names[name]}])")
-            names.setdefault(name, i)
-        if not _num(low):
-            continue
-        if i == 0 and low != 0:
-            yield Finding(("bands", 0, "min"), f"the first band must start at 0, got {low}")
-        if previous is not None and low <= previous[1]:
-            yield Finding(
-                ("bands", i, "min"),
-                f"band {name!r} starts at {low}, not above the previous band {previous[0]!r} ({previous[1]}); "
-                "list bands from low to high, each with a different min",
-            )
-        previous = (str(name), low)
+    yield from bands_findings(doc.get("bands") if isinstance(doc, dict) else None, ("bands",))
 
 
 def _segments(doc: Any) -> Iterator[Finding]:
@@ -107,4 +125,4 @@ def _segments(doc: Any) -> Iterator[Finding]:
 
 def semantic_findings(doc: Any) -> list[Finding]:
     """Every semantic problem in ``doc`` (which may also break the schema)."""
-    return [*_non_finite(doc, ()), *_indicators(doc), *_bands(doc), *_segments(doc)]
+    return [*_non_finite(doc, ()), *_indicators(doc), *_bands(doc), *_segments(doc), *reference_findings(doc), *formula_cycle_findings(doc)]

@@ -8,9 +8,9 @@ into "days before as_of" once, so eight indicators over two million orders cost 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from scoring.frames import CRMFrames
 __all__ = ["IndicatorOutput", "IndicatorParams", "ScoringData"]
 
 _DAY = np.timedelta64(86_400_000_000, "us")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,14 @@ class ScoringData:
         self._positions: dict[str, np.ndarray] = {}
         self._ages: dict[tuple[str, str], np.ndarray] = {}
         self._codes: dict[tuple[str, str], tuple[np.ndarray, pd.Index]] = {}
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per run and key: for views several indicators share."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        value: T = self._memo[key]
+        return value
 
     def frame(self, name: str) -> pd.DataFrame:
         frame: pd.DataFrame = getattr(self.frames, name)

@@ -28,11 +28,13 @@ def _rate(data: ScoringData, p: IndicatorParams, frame: str, mask: np.ndarray) -
     "complaint_rate",
     unit="complaints per 30 days",
     summary="Complaint cases opened in the window per `per_days` days of the customer's exposure.",
-    defaults=_RATE_DEFAULTS,
+    defaults={**_RATE_DEFAULTS, "priorities": None},
 )
 def complaint_rate(data: ScoringData, p: IndicatorParams) -> IndicatorOutput:
     cases = data.frame("cases")
     mask = cases["is_complaint"].to_numpy(dtype=bool) & data.in_window("cases", "opened_at", p.window_days)
+    if p["priorities"] is not None:
+        mask &= data.is_in("cases", "priority", p["priorities"])
     return _rate(data, p, "cases", mask)
 
 

@@ -13,18 +13,25 @@ import numpy as np
 from scoring.indicators.context import IndicatorOutput, IndicatorParams, ScoringData
 from scoring.indicators.registry import register
 
-__all__: list[str] = []
+__all__ = ["PURCHASE_DEFAULTS", "purchase_rows", "window_rows"]
 
 _ORDERS = "orders"
-_PURCHASE_DEFAULTS = {"order_kinds": ("order", "invoice")}
+PURCHASE_DEFAULTS = {"order_kinds": ("order", "invoice")}
+_PURCHASE_DEFAULTS = PURCHASE_DEFAULTS
 
 
-def _purchases(data: ScoringData, p: IndicatorParams) -> np.ndarray:
+def purchase_rows(data: ScoringData, p: IndicatorParams) -> np.ndarray:
+    """Order rows that are purchases (their kind is in ``order_kinds``)."""
     return data.is_in(_ORDERS, "kind", p["order_kinds"])
 
 
-def _window(data: ScoringData, p: IndicatorParams) -> np.ndarray:
+def window_rows(data: ScoringData, p: IndicatorParams) -> np.ndarray:
+    """Order rows in the indicator's window whose customer is known."""
     return data.in_window(_ORDERS, "ordered_at", p.window_days)
+
+
+_purchases = purchase_rows
+_window = window_rows
 
 
 @register(

@@ -33,10 +33,10 @@ def _answers(data: ScoringData, survey: str, scale_min: float, scale_max: float,
     "csat",
     unit="% satisfied",
     summary="Share (0–100) of the customer's CSAT answers in the window that are in the satisfied set.",
-    defaults={"scale_min": 1, "scale_max": 5, "satisfied": (4, 5), "min_responses": 1},
+    defaults={"survey": "csat", "scale_min": 1, "scale_max": 5, "satisfied": (4, 5), "min_responses": 1},
 )
 def csat(data: ScoringData, p: IndicatorParams) -> IndicatorOutput:
-    mask = _answers(data, "csat", float(p["scale_min"]), float(p["scale_max"]), p.window_days)
+    mask = _answers(data, str(p["survey"]), float(p["scale_min"]), float(p["scale_max"]), p.window_days)
     score = data.frame(_SURVEYS)["score"].to_numpy(dtype=np.float64)
     happy = np.isin(score, np.asarray(list(p["satisfied"]), dtype=np.float64)).astype(np.float64)
     answers = data.count(_SURVEYS, mask)
@@ -50,9 +50,10 @@ def csat(data: ScoringData, p: IndicatorParams) -> IndicatorOutput:
     "nps",
     unit="0–10 answer",
     summary="The customer's latest NPS answer (0–10) in the window; labelled promoter/passive/detractor.",
+    defaults={"survey": "nps"},
 )
 def nps(data: ScoringData, p: IndicatorParams) -> IndicatorOutput:
-    mask = _answers(data, "nps", 0.0, 10.0, p.window_days)
+    mask = _answers(data, str(p["survey"]), 0.0, 10.0, p.window_days)
     pos = data.positions(_SURVEYS)[mask]
     age = data.age_days(_SURVEYS, "responded_at")[mask]
     score = data.frame(_SURVEYS)["score"].to_numpy(dtype=np.float64)[mask]

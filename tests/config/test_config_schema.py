@@ -72,10 +72,14 @@ def test_every_example_in_the_schema_is_valid_for_its_field(path, subschema, exa
     assert list(validator.iter_errors(example)) == []
 
 
-def test_indicator_kinds_are_exactly_the_registered_library():
-    assert sorted(DEFS["indicator"]["properties"]["kind"]["enum"]) == sorted(kinds())
-    conditional = [branch["if"]["properties"]["kind"]["const"] for branch in DEFS["indicator"]["allOf"]]
-    assert sorted(conditional) == sorted(kinds())
+def test_indicator_kinds_are_exactly_the_registered_library_plus_formula():
+    assert sorted(DEFS["indicator"]["properties"]["kind"]["enum"]) == sorted([*kinds(), "formula"])
+    conditional = [
+        branch["if"]["properties"]["kind"]["const"]
+        for branch in DEFS["indicator"]["allOf"]
+        if "const" in branch["if"]["properties"]["kind"]
+    ]
+    assert sorted(conditional) == sorted([*kinds(), "formula"])
 
 
 @pytest.mark.parametrize("kind", sorted(kinds()))
@@ -111,3 +115,42 @@ def test_did_you_mean_suggests_the_closest_spelling_only_when_close():
     assert did_you_mean("wieght", ["weight", "key", "kind"]) == " (did you mean 'weight'?)"
     assert did_you_mean("colour", ["name", "min", "color"]) == " (did you mean 'color'?)"
     assert did_you_mean("zzz", ["weight", "key"]) == ""
+
+
+def test_the_new_parts_defaults_are_the_typed_configs_defaults():
+    from scoring.alerts.rules import DEFAULT_COOLDOWN_DAYS, SEVERITIES, AlertRule
+    from scoring.config import ValueTiers
+    from scoring.schemes import SCHEME_KINDS, Scheme
+
+    norm, seg = DEFS["normalise"]["properties"], DEFS["segments"]["properties"]
+    assert norm["clip_z"]["default"] == Normalise().clip_z
+    assert norm["method"]["enum"] == ["minmax", "percentile", "zscore", "tiers"]
+    assert DEFS["missing"]["properties"]["policy"]["enum"] == ["exclude", "default", "penalise"]
+    tiers = ValueTiers()
+    assert seg["high_value_percent"]["default"] == tiers.high_value_percent
+    assert seg["potential_min_r"]["default"] == tiers.potential_min_r
+    names = seg["names"]["properties"]
+    assert [names[k]["default"] for k in ("high_value", "potential", "low_value")] == [
+        tiers.high_value,
+        tiers.potential,
+        tiers.low_value,
+    ]
+    assert DEFS["scheme"]["properties"]["kind"]["enum"] == list(SCHEME_KINDS)
+    assert DEFS["scheme"]["properties"]["kind"]["default"] == Scheme().kind
+    rule = DEFS["alert_rule"]["properties"]
+    assert rule["severity"]["enum"] == list(SEVERITIES)
+    assert rule["severity"]["default"] == AlertRule("k", None).severity  # type: ignore[arg-type]
+    assert rule["cooldown_days"]["default"] == DEFAULT_COOLDOWN_DAYS
+
+
+def test_condition_operators_are_exactly_the_engines():
+    from scoring.conditions import OPERATORS
+
+    assert DEFS["condition"]["properties"]["op"]["enum"] == list(OPERATORS)
+
+
+def test_form_ordering_hints_list_each_objects_fields_exactly_once():
+    hinted = [SCHEMA, *(node for node in DEFS.values() if "x-order" in node)]
+    assert len(hinted) >= 6
+    for node in hinted:
+        assert sorted(node["x-order"]) == sorted(node["properties"]), node.get("title")

@@ -64,17 +64,29 @@ class Build:
         )
 
     @staticmethod
-    def cases(rows: Iterable[tuple[int, float, bool]]) -> pd.DataFrame:
-        """(customer_id, opened_days_ago, is_complaint)"""
-        rows = list(rows)
+    def cases(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
+        """(customer_id, opened_days_ago, is_complaint[, responded_days_ago[, closed_days_ago[, priority]]])"""
+        rows = [tuple(r) + (None, None, "medium")[len(r) - 3 :] for r in rows]
         return pd.DataFrame(
             {
                 "customer_id": pd.Series([r[0] for r in rows], dtype="int64"),
                 "opened_at": _stamps(r[1] for r in rows),
-                "first_response_at": _stamps(None for _ in rows),
-                "closed_at": _stamps(None for _ in rows),
+                "first_response_at": _stamps(r[3] for r in rows),
+                "closed_at": _stamps(r[4] for r in rows),
                 "is_complaint": pd.Series([r[2] for r in rows], dtype="bool"),
-                "priority": pd.Series(["medium"] * len(rows), dtype="str"),
+                "priority": pd.Series([r[5] for r in rows], dtype="str"),
+            }
+        )
+
+    @staticmethod
+    def order_lines(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
+        """(customer_id, days_ago, category)"""
+        rows = list(rows)
+        return pd.DataFrame(
+            {
+                "customer_id": pd.Series([r[0] for r in rows], dtype="int64"),
+                "ordered_at": _stamps(r[1] for r in rows),
+                "category": pd.Series([r[2] for r in rows], dtype="str"),
             }
         )
 

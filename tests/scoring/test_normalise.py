@@ -63,7 +63,44 @@ def test_percentile_lower_is_better_reverses_the_ranks():
 
 
 def test_unknown_method_or_direction_is_named():
-    with pytest.raises(ValueError, match="unknown normalise method 'zscore'"):
-        scores([1], method="zscore")
+    with pytest.raises(ValueError, match="unknown normalise method 'sigmoid'"):
+        scores([1], method="sigmoid")
     with pytest.raises(ValueError, match="unknown direction 'up'"):
         scores([1], "up", method="minmax")
+
+
+def test_zscore_maps_the_mean_to_fifty_and_clip_z_standard_deviations_to_the_ends():
+    # values 2, 4, 6: mean 4, population std sqrt(8/3) = 1.633; z = ∓1.2247
+    z = 2 / (8 / 3) ** 0.5
+    assert scores([2, 4, 6, NAN], method="zscore") == pytest.approx(
+        [50 - 50 * z / 3, 50, 50 + 50 * z / 3, NAN], nan_ok=True
+    )
+
+
+def test_zscore_clips_outliers_at_clip_z():
+    values = [0] * 99 + [1000]
+    out = scores(values, method="zscore", clip_z=2)
+    # mean 10, std sqrt(10000 - 100) = 99.5: the outlier's z of 9.95 is clipped to 2
+    assert out[-1] == 100.0
+    assert out[0] == pytest.approx(50 + 50 * (-10 / 9900**0.5) / 2)
+
+
+def test_zscore_of_identical_values_is_neutral_and_direction_flips_it():
+    assert scores([3, 3], method="zscore") == [50.0, 50.0]
+    assert scores([2, 4, 6], "lower_is_better", method="zscore")[0] > 50
+
+
+def test_tiers_give_the_points_of_the_first_tier_whose_inclusive_max_holds_the_value():
+    from scoring.config import Tier
+
+    tiers = (Tier(0, 100), Tier(2, 60), Tier(None, 0))
+    assert scores([0, 0.5, 2, 2.01, 50, NAN], method="tiers", tiers=tiers) == pytest.approx(
+        [100, 60, 60, 0, 0, NAN], nan_ok=True
+    )
+
+
+def test_tiers_are_not_flipped_by_direction():
+    from scoring.config import Tier
+
+    tiers = (Tier(1, 10), Tier(None, 90))
+    assert scores([0, 5], "lower_is_better", method="tiers", tiers=tiers) == [10.0, 90.0]

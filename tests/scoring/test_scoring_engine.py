@@ -86,7 +86,10 @@ def test_output_frames_have_the_documented_columns_and_types(build, small):
         "r_score",
         "f_score",
         "m_score",
+        "scorecard",
     ]
+    assert result.scores["scorecard"].tolist() == ["default"] * 4  # no scorecards: the implicit one
+    assert list(result.groups.columns) == ["customer_id", "scorecard", "group", "score"]
     assert [str(result.scores[c].dtype) for c in ("r_score", "f_score", "m_score")] == ["Int64"] * 3
     assert result.scores["health_score"].dtype == np.float64
     assert list(result.indicators.columns) == ["customer_id", "key", "value", "score", "points"]
@@ -205,3 +208,26 @@ def test_frames_breaking_the_contract_are_named(build, small):
     twice = pd.concat([small.customers, small.customers.iloc[[2]]], ignore_index=True)
     with pytest.raises(FramesError, match="customer id 3 appears more than once"):
         score_customers(CRMFrames.empty(customers=twice), build.config([RECENCY]), build.as_of)
+
+
+def test_missing_policy_penalise_scores_a_missing_indicator_zero(build, small):
+    nps = {**NPS, "missing": {"policy": "penalise"}}
+    result = score_customers(small, build.config([RECENCY, nps]), build.as_of)
+    # 3 bought but never answered: nps counts as 0 with weight 3 → (50·1 + 0·3)/4
+    assert _by_customer(result, "health_score")[3] == pytest.approx(12.5)
+    assert result.indicators.set_index(["customer_id", "key"]).loc[(3, "nps"), "score"] == 0.0
+
+
+@pytest.mark.parametrize("name", ["default", "b2b", "b2c"])
+def test_every_shipped_config_scores_within_range_and_points_explain_each_score(build, name):
+    config = load_config(DEFAULT_CONFIG_PATH.with_name(f"{name}.yaml"))
+    result = score_customers(_portfolio(build), config, build.as_of)
+    health = result.scores.set_index("customer_id")["health_score"]
+    points = result.indicators.groupby("customer_id", observed=True)["points"].sum(min_count=1).reindex(health.index)
+    scored = health.notna()
+    assert scored.sum() > 250
+    assert (health[scored] - (50 + points[scored])).abs().max() < 1e-9
+    assert health[scored].between(0, 100).all()
+    bands = {b.name for card in config.cards for b in card.scheme.bands}
+    assert set(result.scores["band"].dropna()) <= bands
+    assert set(result.scores["scorecard"]) <= {card.key for card in config.cards}

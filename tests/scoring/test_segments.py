@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from scoring.config import ScoreRange, SegmentRule, SegmentSpec
-from scoring.segments import PRESETS, RFM_RANGES, RFM_RF_10, assign_segments, matches, rules_for
+from scoring.segments import (
+    PRESETS,
+    RFM_RANGES,
+    RFM_RF_10,
+    assign_segments,
+    matches,
+    rules_for,
+)
 
 CELLS = list(itertools.product(range(1, 6), repeat=2))
 
@@ -80,3 +87,62 @@ def test_presets_are_the_two_shipped_maps_and_an_unknown_one_is_named():
 def test_no_customers_gives_no_segments():
     empty = np.array([], dtype=np.int64)
     assert assign_segments(empty, empty, empty, np.array([], dtype=bool), SegmentSpec()).tolist() == []
+
+
+def test_value_tiers_split_buyers_into_high_value_potential_and_low_value():
+    from scoring.config import ValueTiers
+    from scoring.segments import value_tiers
+
+    measure = np.array([500.0, 100.0, 100.0, 50.0, 10.0, np.nan, 0.0])
+    r = np.array([1, 5, 5, 4, 2, 5, 0])
+    ids = np.array([1, 2, 3, 4, 5, 6, 7])
+    buyers = np.array([True, True, True, True, True, True, False])
+    # 5 buyers with a measure; top ceil(5 · 40 %) = 2: 500, then the 100-tie goes to the higher id (3)
+    out = value_tiers(measure, r, ids, buyers, ValueTiers(high_value_percent=40))
+    assert out.tolist() == ["High value", "Potential", "High value", "Potential", "Low value", "Potential", None]
+
+
+def test_value_tiers_preset_in_a_config_uses_the_named_measure_and_names(build):
+    from scoring import score_customers
+
+    frames = build.frames(
+        customers=build.customers([1, 2, 3, 4]),
+        orders=build.orders([(1, 300, 900.0), (2, 5, 10.0), (3, 200, 20.0)]),
+    )
+    config = build.config(
+        [{"key": "spend", "kind": "monetary", "weight": 1}],
+        segments={
+            "kind": "value_tiers",
+            "measure": "spend",
+            "high_value_percent": 30,
+            "potential_min_r": 5,
+            "names": {"high_value": "VIP"},
+            "no_purchases": "Prospect",
+        },
+    )
+    segments = score_customers(frames, config, build.as_of).scores["segment"].tolist()
+    # 3 buyers: ceil(0.9) = 1 VIP (900); 2 bought most recently (R 5) → Potential; 3 has R 4 → Low value
+    assert segments == ["VIP", "Potential", "Low value", "Prospect"]
+
+
+def test_custom_rules_can_add_a_condition_over_indicators(build):
+    from scoring import score_customers
+
+    frames = build.frames(
+        customers=build.customers([1, 2, 3]),
+        orders=build.orders([(1, 5, 10.0), (2, 5, 10.0), (3, 5, 10.0)]),
+        cases=build.cases([(1, 3, True), (1, 4, True)]),
+        surveys=build.surveys([(2, "nps", 10, 1)]),
+    )
+    config = build.config(
+        [{"key": "complaints", "kind": "complaint_rate", "weight": 1}, {"key": "nps", "kind": "nps", "weight": 1}],
+        segments={
+            "kind": "rules",
+            "rules": [
+                {"name": "Unhappy", "when": {"field": "complaints", "op": ">", "value": 0}},
+                {"name": "Fans", "when": {"all": [{"field": "nps", "op": ">=", "value": 9}, {"field": "customer_kind", "op": "==", "value": "company"}]}},
+                {"name": "Quiet"},
+            ],
+        },
+    )
+    assert score_customers(frames, config, build.as_of).scores["segment"].tolist() == ["Unhappy", "Fans", "Quiet"]

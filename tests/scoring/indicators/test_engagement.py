@@ -58,3 +58,11 @@ def test_interaction_rate_can_count_only_some_kinds_and_one_direction(build, ser
     assert inbound == pytest.approx({1: 2 / 365 * 30, 2: 2 / 60 * 30, 3: 0.0, 4: 0.0, 5: 0.0})
     calls = build.indicator(service, "interaction_rate", {"kinds": ["call", "meeting"], "direction": "inbound"})
     assert calls == pytest.approx({1: 1 / 365 * 30, 2: 2 / 60 * 30, 3: 0.0, 4: 0.0, 5: 0.0})
+
+
+def test_complaint_rate_can_count_only_some_case_priorities(build):
+    frames = build.frames(
+        customers=build.customers([1]),
+        cases=build.cases([(1, 10, True, None, None, "high"), (1, 20, True, None, None, "low"), (1, 30, False, None, None, "high")]),
+    )
+    assert build.indicator(frames, "complaint_rate", {"priorities": ["high", "urgent"]}) == pytest.approx({1: 1 / 365 * 30})

@@ -15,10 +15,18 @@ BUILT_IN = {
     "nps",
     "complaint_rate",
     "interaction_rate",
+    "repurchase",
+    "first_response_time",
+    "resolution_time",
+    "customer_contribution",
+    "historical_clv",
+    "cross_sell",
+    "up_sell_rate",
+    "win_back",
 }
 
 
-def test_the_eight_built_in_kinds_are_registered():
+def test_the_built_in_kinds_are_registered():
     assert set(kinds()) == BUILT_IN
 
 

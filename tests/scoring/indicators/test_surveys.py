@@ -72,3 +72,12 @@ def test_nps_labels_each_customer_promoter_passive_or_detractor(build, answers):
     out = spec.compute(ScoringData(answers, pd.Timestamp(build.as_of)), resolve_params(spec, {}, 365))
     assert list(out.labels) == ["detractor", "promoter", "passive", None]
     assert np.isnan(out.values[3])
+
+
+def test_the_survey_name_is_a_parameter_so_a_custom_survey_can_be_scored(build):
+    frames = build.frames(
+        customers=build.customers([1]),
+        surveys=build.surveys([(1, "csat", 5, 3), (1, "onboarding", 2, 3), (1, "onboarding", 4, 4), (1, "relnps", 3, 2, 0, 10)]),
+    )
+    assert build.indicator(frames, "csat", {"survey": "onboarding"}) == {1: 50.0}
+    assert build.indicator(frames, "nps", {"survey": "relnps"}) == {1: 3.0}

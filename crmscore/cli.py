@@ -1,0 +1,236 @@
+"""The ``crmscore`` command line.
+
+Every failure the user can fix (bad config, bad CSV row, unreachable database) surfaces as one
+line, ``error: <what and where>``, and exit status 2; a traceback means a bug in crmscore.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
+
+from crmscore.errors import UserFacingError
+from store import StoreError, open_store, redact
+from store.engine import database_url
+
+__all__ = ["main"]
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(fn: F) -> F:
+    """Turn the errors a user can fix into one line on stderr and exit status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from connector.errors import SourceDataError
+        from crmscore.config import ConfigError
+
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            for issue in exc.issues:
+                err_console.print(str(issue), markup=False, highlight=False)
+            err_console.print(f"error: {len(exc.issues)} problem(s) in the config", markup=False, highlight=False)
+            sys.exit(2)
+        except (UserFacingError, StoreError, SourceDataError) as exc:
+            err_console.print(f"error: {exc}", markup=False, highlight=False)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+
+
+@contextmanager
+def _step(label: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    err_console.print(f"[green]✓[/green] {label} [dim]({time.perf_counter() - start:.2f} s)[/dim]")
+
+
+def _engine(ctx: click.Context) -> Engine:
+    return open_store(ctx.obj["database_url"])
+
+
+@click.group()
+@click.option(
+    "--database-url",
+    envvar="CRMSCORE_DATABASE_URL",
+    default=None,
+    help="SQLAlchemy URL of the store (default: sqlite:///crmscore.db in this folder).",
+)
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """crmscore: customer-relationship scores for the CRM you already run."""
+    ctx.ensure_object(dict)
+    ctx.obj["database_url"] = database_url
+
+
+def _generate(out: Path, customers: int, seed: int) -> None:
+    from crmscore.sample import generate
+
+    with _progress() as bar:
+        task = bar.add_task("generating the sample CRM", total=customers)
+        summary = generate(out, customers=customers, seed=seed, progress=lambda done: bar.update(task, completed=done))
+    counts = ", ".join(f"{n:,} {entity}" for entity, n in summary.counts.items() if n)
+    err_console.print(f"  {counts}", highlight=False)
+
+
+def _load(engine: Engine, directory: Path, source: str, mapping: Path | None, skip_bad_rows: bool) -> None:
+    from connector.files import FileSource
+    from connector.load import load_source
+    from connector.mapping import load_mapping
+
+    src = FileSource(directory, source=source, mapping=load_mapping(mapping) if mapping else None)
+    with _progress() as bar:
+        task = bar.add_task(f"loading {directory}", total=None)
+        report = load_source(
+            engine,
+            src,
+            on_error="skip" if skip_bad_rows else "raise",
+            progress=lambda n: bar.update(task, completed=n),
+        )
+    for entity, counts in report.counts.items():
+        if counts.read:
+            err_console.print(
+                f"  {entity}: {counts.read:,} read, {counts.inserted:,} new, {counts.updated:,} updated"
+                + (f", {counts.skipped:,} skipped" if counts.skipped else ""),
+                highlight=False,
+            )
+    for error in report.errors[:20]:
+        err_console.print(f"  skipped: {error}", markup=False, highlight=False)
+
+
+def _score(engine: Engine, config: Path | None, as_of: datetime | None) -> None:
+    from crmscore.pipeline import run_scoring
+    from crmscore.summary import render_summary, summarise_run
+
+    with _step("scored"):
+        run = run_scoring(engine, config, as_of=as_of, progress=lambda msg: err_console.print(f"  {msg}", highlight=False))
+    with engine.connect() as conn:
+        render_summary(summarise_run(conn, run), console)
+
+
+def _serve(engine: Engine, host: str, port: int, production: bool) -> None:
+    import uvicorn
+
+    from graphql_api import create_app
+
+    mode = "production" if production else "development (GraphiQL on)"
+    err_console.print(f"serving GraphQL at http://{host}:{port}/graphql — {mode}; Ctrl-C to stop")
+    uvicorn.run(create_app(engine, debug=not production), host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.option("--customers", default=2000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--data-dir", default=Path("crmscore-data/sample"), show_default=True, type=click.Path(path_type=Path))
+@click.option("--serve/--no-serve", default=False, help="Serve GraphQL afterwards.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+@_friendly
+def demo(ctx: click.Context, customers: int, seed: int, data_dir: Path, serve: bool, host: str, port: int) -> None:
+    """Generate a sample CRM, load it into the store, score it and print a summary."""
+    started = time.perf_counter()
+    engine = _engine(ctx)
+    err_console.print(f"store: {redact(database_url(ctx.obj['database_url']))}", highlight=False)
+    with _step(f"generated a sample CRM of {customers:,} customers in {data_dir}"):
+        _generate(data_dir, customers, seed)
+    with _step("loaded it into the store through the file source"):
+        _load(engine, data_dir, "sample", None, False)
+    _score(engine, None, None)
+    err_console.print(f"demo finished in {time.perf_counter() - started:.1f} s", highlight=False)
+    if serve:
+        _serve(engine, host, port, production=False)
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--customers", default=2000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=42, show_default=True, type=int)
+@_friendly
+def generate(out_dir: Path, customers: int, seed: int) -> None:
+    """Write a sample CRM as one CSV file per entity into OUT_DIR (no store needed)."""
+    with _step(f"generated {customers:,} customers into {out_dir}"):
+        _generate(out_dir, customers, seed)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--source", default="files", show_default=True, help="Name the records are filed under.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Column mapping of a CRM export.")
+@click.option("--skip-bad-rows", is_flag=True, help="Report bad rows and load the rest instead of stopping.")
+@click.pass_context
+@_friendly
+def load(ctx: click.Context, directory: Path, source: str, mapping: Path | None, skip_bad_rows: bool) -> None:
+    """Load a folder of per-entity CSV / JSON Lines files (or a mapped CRM export) into the store."""
+    engine = _engine(ctx)
+    with _step(f"loaded {directory}"):
+        _load(engine, directory, source, mapping, skip_bad_rows)
+
+
+@cli.command()
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Config file to use (it becomes the active version).")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Score as of this date (default: the newest event in the data).")
+@click.pass_context
+@_friendly
+def score(ctx: click.Context, config: Path | None, as_of: datetime | None) -> None:
+    """Score every customer in the store with the active (or given) config."""
+    _score(_engine(ctx), config, as_of.replace(tzinfo=timezone.utc) if as_of else None)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--production", is_flag=True, help="Turn GraphiQL off.")
+@click.pass_context
+@_friendly
+def serve(ctx: click.Context, host: str, port: int, production: bool) -> None:
+    """Serve the GraphQL API at /graphql."""
+    _serve(_engine(ctx), host, port, production)
+
+
+def _register() -> None:
+    """Command groups that live in their own modules (they import crmscore.cli's helpers lazily)."""
+    from crmscore.clv_cli import clv
+    from crmscore.commands.config import config
+
+    cli.add_command(clv)
+    cli.add_command(config)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="crmscore")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The scoring job: store → scoring → store, recorded as runs that append and never overwrite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from connector.files import FileSource
+from connector.load import load_source
+from crmscore import pipeline
+from crmscore.config_versions import active_version
+from crmscore.pipeline import latest_run, run_scoring
+from crmscore.sample import generate
+from store import tables as t
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def sample_store(engine: Engine, tmp_path: Path) -> Engine:
+    generate(tmp_path / "sample", customers=150, seed=7)
+    load_source(engine, FileSource(tmp_path / "sample", source="sample"))
+    return engine
+
+
+def _count(engine: Engine, table: t.Table, *where: object) -> int:  # type: ignore[name-defined]
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def test_a_run_scores_every_customer_and_records_how_it_went(sample_store: Engine) -> None:
+    run = run_scoring(sample_store)
+    customers = _count(sample_store, t.customers)
+    assert run.status == "succeeded" and run.error is None
+    assert run.finished_at is not None and run.finished_at >= run.started_at
+    assert 0 < run.customers_scored <= customers
+    assert _count(sample_store, t.scores, t.scores.c.run_id == run.id) == customers
+    with sample_store.connect() as conn:
+        assert latest_run(conn) == run
+
+
+def test_points_explain_the_score_exactly(sample_store: Engine) -> None:
+    run = run_scoring(sample_store)
+    iv, s = t.indicator_values.c, t.scores.c
+    with sample_store.connect() as conn:
+        sums = dict(
+            conn.execute(
+                select(iv.customer_id, func.sum(iv.points)).where(iv.run_id == run.id).group_by(iv.customer_id)
+            ).all()
+        )
+        scores = conn.execute(
+            select(s.customer_id, s.health_score).where(s.run_id == run.id, s.health_score.is_not(None))
+        ).all()
+    assert scores
+    for customer_id, health in scores:
+        assert 50 + sums[customer_id] == pytest.approx(health, abs=1e-6)
+
+
+def test_scores_default_to_the_newest_event_in_the_data(sample_store: Engine) -> None:
+    run = run_scoring(sample_store)
+    with sample_store.connect() as conn:
+        newest_order = conn.execute(select(func.max(t.orders.c.ordered_at))).scalar_one()
+    assert run.as_of >= newest_order
+
+
+def test_a_second_run_appends_and_keeps_the_first(sample_store: Engine) -> None:
+    first = run_scoring(sample_store)
+    before = _count(sample_store, t.indicator_values, t.indicator_values.c.run_id == first.id)
+    second = run_scoring(sample_store)
+    assert second.id > first.id
+    assert _count(sample_store, t.indicator_values, t.indicator_values.c.run_id == first.id) == before
+    assert second.config_version_id == first.config_version_id
+
+
+def test_the_shipped_config_is_saved_once_and_made_active(sample_store: Engine) -> None:
+    run_scoring(sample_store)
+    run_scoring(sample_store, REPO / "configs" / "default.yaml")
+    with sample_store.connect() as conn:
+        active = active_version(conn)
+    assert active is not None and active.body["version"] == 1
+    assert _count(sample_store, t.config_versions) == 1
+
+
+def test_a_run_that_fails_is_marked_failed_with_nothing_half_written(
+    sample_store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("indicator exploded")
+
+    monkeypatch.setattr(pipeline, "score_customers", broken)
+    with pytest.raises(RuntimeError):
+        run_scoring(sample_store)
+    with sample_store.connect() as conn:
+        row = conn.execute(select(t.scoring_runs)).one()
+        assert latest_run(conn) is None
+    assert row.status == "failed" and row.error == "RuntimeError: indicator exploded"
+    assert _count(sample_store, t.scores) == 0
