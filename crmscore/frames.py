@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Select, and_, select
+from sqlalchemy import BigInteger, Connection, Select, and_, cast, extract, select
 
 from scoring.frames import CRMFrames
 from store import tables as t
@@ -27,6 +27,17 @@ def _read(conn: Connection, stmt: Select[Any], dates: Sequence[str] = ()) -> pd.
     # The statements here carry no user input, so binding literals is safe and keeps one code path.
     # Rows come from the DBAPI cursor as plain tuples: building a DataFrame from SQLAlchemy Row
     # objects costs ~15 µs a row in attribute probing (90 s of 136 s at 100,000 customers).
+    postgres = conn.dialect.name == "postgresql"
+    if postgres and dates:
+        # psycopg would build a Python datetime per value and pandas would convert them one by one
+        # (43 s of 99 s at 100,000 customers); epoch microseconds arrive as integers instead.
+        stmt = stmt.with_only_columns(
+            *(
+                cast(extract("epoch", col) * 1_000_000, BigInteger).label(col.name) if col.name in dates else col
+                for col in stmt.selected_columns
+            ),
+            maintain_column_froms=True,
+        )
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -36,7 +47,11 @@ def _read(conn: Connection, stmt: Select[Any], dates: Sequence[str] = ()) -> pd.
     finally:
         cursor.close()
     for col in dates:
-        frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").dt.as_unit("us")
+        if postgres:
+            micros = pd.array(frame[col], dtype="Int64")
+            frame[col] = pd.to_datetime(micros, unit="us", utc=True)
+        else:
+            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").dt.as_unit("us")
     return frame
 
 
