@@ -11,12 +11,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml admin/node_modules/.installed | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed admin/node_modules/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# The admin page's browser libraries (JSON-schema forms, charts) come from the npm registry.
+admin/node_modules/.installed: admin/package.json admin/package-lock.json
+	npm ci --prefix admin --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: $(VENV)/.installed
