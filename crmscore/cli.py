@@ -220,9 +220,11 @@ def _register() -> None:
     """Command groups that live in their own modules (they import crmscore.cli's helpers lazily)."""
     from crmscore.clv_cli import clv
     from crmscore.commands.config import config
+    from crmscore.commands.model import model
 
     cli.add_command(clv)
     cli.add_command(config)
+    cli.add_command(model)
 
 
 _register()
