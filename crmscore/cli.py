@@ -136,14 +136,18 @@ def _score(engine: Engine, config: Path | None, as_of: datetime | None) -> None:
         render_summary(summarise_run(conn, run), console)
 
 
-def _serve(engine: Engine, host: str, port: int, production: bool) -> None:
+def _serve(engine: Engine, host: str, port: int, production: bool, anonymous: bool) -> None:
     import uvicorn
 
     from graphql_api import create_app
 
+    if production and anonymous:
+        raise UserFacingError("--anonymous is for development only; production always requires an API key")
     mode = "production" if production else "development (GraphiQL on)"
-    err_console.print(f"serving GraphQL at http://{host}:{port}/graphql — {mode}; Ctrl-C to stop")
-    uvicorn.run(create_app(engine, debug=not production), host=host, port=port, log_level="warning")
+    access = "anonymous viewers allowed" if anonymous else "API key required (crmscore keys create)"
+    err_console.print(f"serving GraphQL at http://{host}:{port}/graphql and the admin page at /admin — {mode}; {access}; Ctrl-C to stop")
+    app = create_app(engine, debug=not production, require_auth=not anonymous)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @cli.command()
@@ -167,7 +171,7 @@ def demo(ctx: click.Context, customers: int, seed: int, data_dir: Path, serve: b
     _score(engine, None, None)
     err_console.print(f"demo finished in {time.perf_counter() - started:.1f} s", highlight=False)
     if serve:
-        _serve(engine, host, port, production=False)
+        _serve(engine, host, port, production=False, anonymous=True)
 
 
 @cli.command()
@@ -208,21 +212,24 @@ def score(ctx: click.Context, config: Path | None, as_of: datetime | None) -> No
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--production", is_flag=True, help="Turn GraphiQL off.")
+@click.option("--production", is_flag=True, help="Turn GraphiQL and introspection off.")
+@click.option("--anonymous", is_flag=True, help="Development only: let requests without a key in as viewers.")
 @click.pass_context
 @_friendly
-def serve(ctx: click.Context, host: str, port: int, production: bool) -> None:
-    """Serve the GraphQL API at /graphql."""
-    _serve(_engine(ctx), host, port, production)
+def serve(ctx: click.Context, host: str, port: int, production: bool, anonymous: bool) -> None:
+    """Serve the GraphQL API at /graphql and the admin page at /admin."""
+    _serve(_engine(ctx), host, port, production, anonymous)
 
 
 def _register() -> None:
     """Command groups that live in their own modules (they import crmscore.cli's helpers lazily)."""
     from crmscore.clv_cli import clv
     from crmscore.commands.config import config
+    from crmscore.commands.keys import keys
     from crmscore.commands.model import model
 
     cli.add_command(clv)
+    cli.add_command(keys)
     cli.add_command(config)
     cli.add_command(model)
 

@@ -38,23 +38,27 @@ __all__ = [
     "ENTITY_TABLES",
     "activities",
     "alerts",
+    "api_keys",
     "campaigns",
     "cases",
     "config_versions",
     "contacts",
     "customers",
     "indicator_values",
+    "jobs",
     "leads",
     "metadata",
     "opportunities",
     "order_lines",
     "orders",
+    "quality_reports",
     "sample_truth",
     "scores",
     "scoring_runs",
     "survey_responses",
     "sync_runs",
     "sync_state",
+    "writeback_state",
 ]
 
 metadata = MetaData(
@@ -235,6 +239,9 @@ sync_state = Table(
     _ts("cursor"),
     Column("ids_at_cursor", JSON, nullable=False, default=list),
     _ts("updated_at", nullable=False),
+    # Where an unfinished sync window stands (its bounds and the adapter's page position), the
+    # boundary ids of the previous window and when ids were last reconciled: see connector/state.py.
+    Column("progress", JSON, nullable=False, default=dict),
 )
 
 sync_runs = Table(
@@ -247,6 +254,31 @@ sync_runs = Table(
     _ts("finished_at"),
     Column("counts", JSON, nullable=False, default=dict),
     Column("errors", JSON, nullable=False, default=list),
+)
+
+# What crmscore last wrote into each CRM record's score fields, so a write-back sends only what
+# changed and the sync can recognise the echo of its own writes (connector/writeback.py).
+writeback_state = Table(
+    "writeback_state",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("entity", String(32), primary_key=True),
+    Column("external_id", String(128), primary_key=True),
+    Column("values", JSON, nullable=False, default=dict),
+    _ts("written_at", nullable=False),
+)
+
+# The data-quality report computed after each sync (connector/quality.py): summary counts and
+# the first findings of each kind, kept per sync run for the CLI and the API.
+quality_reports = Table(
+    "quality_reports",
+    metadata,
+    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("sync_run_id", _PK, ForeignKey("sync_runs.id", ondelete="CASCADE"), index=True),
+    Column("source", String(64), nullable=False),
+    _ts("created_at", nullable=False),
+    Column("summary", JSON, nullable=False, default=dict),
+    Column("findings", JSON, nullable=False, default=list),
 )
 
 config_versions = Table(
@@ -311,4 +343,42 @@ alerts = Table(
     Column("message", Text, nullable=False),
     Column("status", String(16), nullable=False, default="open"),  # open | acknowledged | resolved
     _ts("raised_at", nullable=False),
+)
+
+# ---- API access and background jobs ----------------------------------------------------------
+
+# API keys: only a SHA-256 of the key is stored; ``prefix`` is the non-secret part of the key used
+# to find the row, so a leaked database gives no usable key. Revoked keys stay for the audit trail.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("prefix", String(32), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("role", String(16), nullable=False),  # viewer | admin
+    Column("source", String(64)),  # when set, the key sees only customers of this source
+    _ts("created_at", nullable=False),
+    _ts("last_used_at"),
+    _ts("revoked_at"),
+)
+
+# Long operations started through the API (scoring, sync, write-back): one row per job, updated with
+# its progress so any API process can answer "how far is it" after a restart or from another host.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # scoring | sync | write_back
+    Column("status", String(16), nullable=False),  # queued | running | succeeded | failed
+    Column("progress", Float, nullable=False, default=0.0),  # 0..1
+    Column("message", Text),
+    Column("params", JSON, nullable=False, default=dict),
+    Column("result", JSON, nullable=False, default=dict),
+    Column("error", Text),
+    Column("requested_by", String(128)),
+    _ts("created_at", nullable=False),
+    _ts("started_at"),
+    _ts("finished_at"),
+    Index("ix_jobs_status_id", "status", "id"),
 )

@@ -28,11 +28,14 @@ def test_the_demo_generates_loads_scores_and_summarises(tmp_path: Path) -> None:
         assert heading in out
     assert "customers scored" in out and "demo finished" in err
 
-    # ... and what it stored is what `crmscore serve` answers.
+    # ... and what it stored is what `crmscore serve` answers, to a viewer key made by `crmscore keys`.
+    code, key_out, err = _run("--database-url", url, "keys", "create", "--name", "front-end", "--role", "viewer")
+    assert code == 0, err
+    key = next(word for word in key_out.split() if word.startswith("crms_"))
     client = TestClient(create_app(open_store(url)))
-    body = client.post(
-        "/graphql", json={"query": "{ customers(first: 5) { totalCount nodes { id name healthScore band segment } } }"}
-    ).json()
+    query = {"query": "{ customers(first: 5) { totalCount nodes { id name healthScore band segment } } }"}
+    assert client.post("/graphql", json=query).status_code == 401
+    body = client.post("/graphql", json=query, headers={"Authorization": f"Bearer {key}"}).json()
     connection = body["data"]["customers"]
     assert connection["totalCount"] == 120
     assert len(connection["nodes"]) == 5

@@ -1,0 +1,347 @@
+"""Customer reads: the served run, pages, counts, single customers and their indicator values.
+
+Resolvers call these through the thread pool, so the event loop never waits on the database. Each
+request reads one *served run* — the newest succeeded scoring run, or the run a page cursor was
+issued for — so every field of a response describes the same run even if another run finishes
+meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    FromClause,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
+
+from graphql_api.cursors import Cursor
+from graphql_api.ordering import NULL_SCORE, SortSpec, after_cursor, order_clauses
+from store.tables import (
+    config_versions,
+    customers,
+    indicator_values,
+    scores,
+    scoring_runs,
+)
+
+__all__ = [
+    "CLV_KINDS",
+    "CustomerRecord",
+    "IndicatorRecord",
+    "ServedRun",
+    "Unscored",
+    "count_customers",
+    "fetch_customer_page",
+    "fetch_customers",
+    "fetch_indicators",
+    "fetch_run",
+    "fetch_served_run",
+    "fetch_unscored",
+    "indicator_labels",
+    "ping",
+    "scored_customers",
+]
+
+#: Indicator kinds whose value is a customer lifetime value (shown as ``Customer.clv``).
+CLV_KINDS = ("historical_clv", "predicted_clv", "clv")
+
+
+@dataclass(frozen=True)
+class ServedRun:
+    run_id: int | None
+    labels: Mapping[str, str] = field(default_factory=dict)  # indicator key -> label, in config order
+    kinds: Mapping[str, str] = field(default_factory=dict)  # indicator key -> kind
+    as_of: datetime | None = None
+    config_version_id: int | None = None
+
+    @property
+    def clv_key(self) -> str | None:
+        return next((k for k, kind in self.kinds.items() if kind in CLV_KINDS), None)
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    pk: int
+    source: str
+    external_id: str
+    name: str
+    kind: str
+    owner: str | None
+    country: str | None
+    industry: str | None
+    active: bool
+    created_at: datetime | None
+    health_score: float | None
+    band: str | None
+    segment: str | None
+    r_score: int | None
+    f_score: int | None
+    m_score: int | None
+    sort_value: Any = None
+
+
+@dataclass(frozen=True)
+class IndicatorRecord:
+    key: str
+    label: str
+    value: float | None
+    score: float | None
+    points: float | None
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def indicator_labels(body: Any) -> dict[str, str]:
+    """Key -> label from a config body; a config without labels still works (keys label themselves)."""
+    return {key: label for key, (label, _kind) in _indicator_meta(body).items()}
+
+
+def _indicator_meta(body: Any) -> dict[str, tuple[str, str]]:
+    items = body.get("indicators") if isinstance(body, Mapping) else None
+    meta: dict[str, tuple[str, str]] = {}
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, Mapping) and isinstance(item.get("key"), str):
+            label = item.get("label")
+            kind = item.get("kind")
+            meta[item["key"]] = (
+                label if isinstance(label, str) and label else item["key"],
+                kind if isinstance(kind, str) else "",
+            )
+    return meta
+
+
+def _served(row: Any) -> ServedRun:
+    meta = _indicator_meta(row.body)
+    return ServedRun(
+        run_id=row.id,
+        labels={k: v[0] for k, v in meta.items()},
+        kinds={k: v[1] for k, v in meta.items()},
+        as_of=row.as_of,
+        config_version_id=row.config_version_id,
+    )
+
+
+def _run_select() -> Any:
+    return select(scoring_runs.c.id, scoring_runs.c.as_of, scoring_runs.c.config_version_id, config_versions.c.body).join(
+        config_versions, config_versions.c.id == scoring_runs.c.config_version_id
+    )
+
+
+def fetch_served_run(engine: Engine) -> ServedRun:
+    """The newest succeeded run (``run_id=None`` when there is none)."""
+    newest = select(func.max(scoring_runs.c.id)).where(scoring_runs.c.status == "succeeded").scalar_subquery()
+    with engine.connect() as conn:
+        row = conn.execute(_run_select().where(scoring_runs.c.id == newest)).first()
+    return ServedRun(run_id=None) if row is None else _served(row)
+
+
+def fetch_run(engine: Engine, run_id: int) -> ServedRun | None:
+    """A succeeded run by id (what a page cursor pins), or None."""
+    with engine.connect() as conn:
+        row = conn.execute(_run_select().where(scoring_runs.c.id == run_id, scoring_runs.c.status == "succeeded")).first()
+    return None if row is None else _served(row)
+
+
+def scored_customers(run_id: int | None) -> FromClause:
+    """Customers outer-joined to their score in the run: unscored customers keep null scores."""
+    in_run = scores.c.run_id == run_id if run_id is not None else false()
+    return customers.outerjoin(scores, and_(scores.c.customer_id == customers.c.id, in_run))
+
+
+_CUSTOMER_COLUMNS = (
+    customers.c.id.label("pk"),
+    customers.c.source,
+    customers.c.external_id,
+    customers.c.name,
+    customers.c.kind,
+    customers.c.owner,
+    customers.c.country,
+    customers.c.industry,
+    customers.c.active,
+    customers.c.created_at,
+    scores.c.health_score,
+    scores.c.band,
+    scores.c.segment,
+    scores.c.r_score,
+    scores.c.f_score,
+    scores.c.m_score,
+)
+
+
+def fetch_customer_page(
+    engine: Engine,
+    run_id: int | None,
+    where: ColumnElement[bool],
+    spec: SortSpec,
+    after: Cursor | None,
+    limit: int,
+    unscored: Unscored | None = None,
+) -> list[CustomerRecord]:
+    """One page in ``spec``'s order after ``after``; ``unscored`` enables the index plan for scores."""
+    if spec.name == "HEALTH_SCORE" and run_id is not None and unscored is not None:
+        return _by_score_page(engine, run_id, unscored, where, spec, after, limit)
+    stmt = (
+        select(*_CUSTOMER_COLUMNS, spec.key.label("sort_value"))
+        .select_from(spec.join(scored_customers(run_id), run_id))
+        .where(where)
+        .order_by(*order_clauses(spec))
+        .limit(limit)
+    )
+    if after is not None:
+        stmt = stmt.where(after_cursor(spec, after))
+    with engine.connect() as conn:
+        return [CustomerRecord(**row._mapping) for row in conn.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class Unscored:
+    """The customers without a health score in a run: ``ids`` then anyone created after ``max_id``.
+
+    A succeeded run's score rows never change, so this set can only grow by customers added
+    later — and those get ids above every id that existed when it was computed. That makes it
+    safe to compute once per run and process.
+    """
+
+    ids: tuple[int, ...]
+    max_id: int
+
+
+MAX_UNSCORED = 10_000
+
+
+def fetch_unscored(engine: Engine, run_id: int) -> Unscored | None:
+    """The run's unscored customers, or None when there are too many to list (use the plain plan)."""
+    in_run = and_(scores.c.customer_id == customers.c.id, scores.c.run_id == run_id)
+    listed = (
+        select(customers.c.id)
+        .select_from(customers.outerjoin(scores, in_run))
+        .where(scores.c.health_score.is_(None))
+        .order_by(customers.c.id)
+        .limit(MAX_UNSCORED + 1)
+        .subquery()
+    )
+    newest = select(func.max(customers.c.id).label("max_id")).subquery()
+    stmt = select(newest.c.max_id, listed.c.id).select_from(newest.outerjoin(listed, true()))  # one snapshot
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    ids = tuple(sorted(r.id for r in rows if r.id is not None))
+    max_id = rows[0].max_id if rows else 0
+    return None if len(ids) > MAX_UNSCORED else Unscored(ids, int(max_id or 0))
+
+
+def _by_score_page(
+    engine: Engine,
+    run_id: int,
+    unscored: Unscored,
+    where: ColumnElement[bool],
+    spec: SortSpec,
+    after: Cursor | None,
+    limit: int,
+) -> list[CustomerRecord]:
+    """A page in health-score order that reads the scores index instead of sorting every customer.
+
+    The order is two segments: customers without a score (key NULL_SCORE, by id) and scored ones
+    (by score, then id) — unscored first ascending, last descending. Each segment is an index walk
+    that stops after ``limit`` rows (so the cost does not grow with the number of customers); one
+    ``UNION ALL`` statement runs both and keeps the first ``limit`` rows in order.
+    """
+    s, c = scores.c, customers.c
+    key_is_null = after is not None and after.value == NULL_SCORE
+    order = ["scored", "unscored"] if spec.descending else ["unscored", "scored"]
+    if after is not None:  # skip the segment wholly before the cursor
+        order = order[order.index("unscored" if key_is_null else "scored") :]
+
+    def direction(*columns: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+        return [col.desc() if spec.descending else col.asc() for col in columns]
+
+    parts = []
+    for position, segment in enumerate(order):
+        if segment == "scored":
+            stmt = (
+                select(*_CUSTOMER_COLUMNS, s.health_score.label("sort_value"), literal(position).label("part"))
+                .select_from(scores.join(customers, c.id == s.customer_id))
+                .where(s.run_id == run_id, s.health_score.is_not(None), where)
+                .order_by(*direction(s.health_score, s.customer_id))
+            )
+            if after is not None and not key_is_null:
+                stmt = stmt.where(_after(s.health_score, s.customer_id, after, spec.descending))
+        else:
+            known = c.id.in_(list(unscored.ids)) if unscored.ids else false()
+            stmt = (
+                select(*_CUSTOMER_COLUMNS, literal(NULL_SCORE).label("sort_value"), literal(position).label("part"))
+                .select_from(scored_customers(run_id))
+                .where(or_(known, c.id > unscored.max_id), s.health_score.is_(None), where)
+                .order_by(*direction(c.id))
+            )
+            if after is not None and key_is_null:
+                stmt = stmt.where(c.id < after.pk if spec.descending else c.id > after.pk)
+        parts.append(select(stmt.limit(limit).subquery()))
+    both = union_all(*parts).subquery()
+    stmt = select(*(both.c[name] for name in _RECORD_FIELDS)).order_by(
+        both.c.part, *direction(both.c.sort_value, both.c.pk)
+    ).limit(limit)
+    with engine.connect() as conn:
+        return [CustomerRecord(**row._mapping) for row in conn.execute(stmt)]
+
+
+_RECORD_FIELDS = [col.key for col in _CUSTOMER_COLUMNS] + ["sort_value"]
+
+
+def _after(key: ColumnElement[Any], pk: ColumnElement[Any], cursor: Cursor, descending: bool) -> ColumnElement[bool]:
+    if descending:
+        return or_(key < cursor.value, and_(key == cursor.value, pk < cursor.pk))
+    return or_(key > cursor.value, and_(key == cursor.value, pk > cursor.pk))
+
+
+def count_customers(engine: Engine, run_id: int | None, where: ColumnElement[bool]) -> int:
+    stmt = select(func.count()).select_from(scored_customers(run_id)).where(where)
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def fetch_customers(
+    engine: Engine, run_id: int | None, pks: Sequence[int], where: ColumnElement[bool] | None = None
+) -> dict[int, CustomerRecord]:
+    """Customers by primary key (those ``where`` excludes, e.g. another source, are left out)."""
+    stmt = select(*_CUSTOMER_COLUMNS).select_from(scored_customers(run_id)).where(customers.c.id.in_(list(pks)))
+    if where is not None:
+        stmt = stmt.where(where)
+    with engine.connect() as conn:
+        return {row.pk: CustomerRecord(**row._mapping) for row in conn.execute(stmt)}
+
+
+def fetch_indicators(
+    engine: Engine, served: ServedRun, customer_ids: Sequence[int]
+) -> dict[int, list[IndicatorRecord]]:
+    """Indicator rows of many customers in one statement, labelled and in the config's order."""
+    out: dict[int, list[IndicatorRecord]] = {pk: [] for pk in customer_ids}
+    if served.run_id is None or not customer_ids:
+        return out
+    iv = indicator_values.c
+    stmt = select(iv.customer_id, iv.key, iv.value, iv.score, iv.points).where(
+        iv.run_id == served.run_id, iv.customer_id.in_(list(out))
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    position = {key: i for i, key in enumerate(served.labels)}
+    for r in sorted(rows, key=lambda r: (position.get(r.key, len(position)), r.key)):
+        label = served.labels.get(r.key, r.key)
+        out[r.customer_id].append(IndicatorRecord(r.key, label, r.value, r.score, r.points))
+    return out
