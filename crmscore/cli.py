@@ -6,75 +6,32 @@ line, ``error: <what and where>``, and exit status 2; a traceback means a bug in
 
 from __future__ import annotations
 
-import functools
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
+from crmscore.commands.common import (
+    console,
+    err_console,
+    friendly,
+    open_engine,
+    progress_bar,
+    step,
+)
 from crmscore.errors import UserFacingError
-from store import StoreError, open_store, redact
+from store import redact
 from store.engine import database_url
 
 __all__ = ["main"]
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _friendly(fn: F) -> F:
-    """Turn the errors a user can fix into one line on stderr and exit status 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from connector.errors import SourceDataError
-        from crmscore.config import ConfigError
-
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as exc:
-            for issue in exc.issues:
-                err_console.print(str(issue), markup=False, highlight=False)
-            err_console.print(f"error: {len(exc.issues)} problem(s) in the config", markup=False, highlight=False)
-            sys.exit(2)
-        except (UserFacingError, StoreError, SourceDataError) as exc:
-            err_console.print(f"error: {exc}", markup=False, highlight=False)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    )
-
-
-@contextmanager
-def _step(label: str) -> Iterator[None]:
-    start = time.perf_counter()
-    yield
-    err_console.print(f"[green]✓[/green] {label} [dim]({time.perf_counter() - start:.2f} s)[/dim]")
-
-
-def _engine(ctx: click.Context) -> Engine:
-    return open_store(ctx.obj["database_url"])
+# Shared by every command module; kept under the old private names for modules that use them.
+_friendly = friendly
+_engine = open_engine
+_progress = progress_bar
+_step = step
 
 
 @click.group()

@@ -9,7 +9,6 @@ Wire it into the main CLI with ``cli.add_command(config)`` (replacing the old ``
 
 from __future__ import annotations
 
-import functools
 import getpass
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
+from crmscore.commands.common import console, friendly, open_engine
 from crmscore.config.issues import ConfigError, ConfigIssue
 from crmscore.errors import UserFacingError
 
@@ -27,31 +27,14 @@ __all__ = ["config"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _friendly(fn: F) -> F:
-    """``crmscore.cli``'s error handling, looked up at call time so either module can import first."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from crmscore.cli import _friendly as friendly
-
-        return friendly(fn)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+_friendly = friendly
 
 
 def _out() -> Any:
-    from crmscore.cli import console
-
     return console
 
 
-def _engine(ctx: click.Context) -> Any:
-    from crmscore.cli import _engine as engine
-
-    root = ctx.find_root()
-    root.ensure_object(dict)
-    root.obj.setdefault("database_url", None)
-    return engine(root)
+_engine = open_engine
 
 
 def _fail(issues: Sequence[ConfigIssue]) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import click
 
 from crmscore.auth import ROLES, create_key, list_keys, revoke_key
-from crmscore.cli import _engine, _friendly, console, err_console
+from crmscore.commands.common import console, err_console
+from crmscore.commands.common import friendly as _friendly
+from crmscore.commands.common import open_engine as _engine
 
 __all__ = ["keys"]
 

@@ -17,6 +17,7 @@ import click
 import pandas as pd
 from rich.table import Table
 
+from crmscore.commands.common import console, friendly, open_engine
 from crmscore.errors import UserFacingError
 
 __all__ = ["model"]
@@ -28,33 +29,20 @@ def _friendly(fn: F) -> F:
     """ValueErrors from the model code are user errors; then ``crmscore.cli``'s handler prints them."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from crmscore.cli import _friendly as friendly
+    def inner(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as exc:
+            raise UserFacingError(str(exc)) from None
 
-        def inner(*a: Any, **k: Any) -> Any:
-            try:
-                return fn(*a, **k)
-            except ValueError as exc:
-                raise UserFacingError(str(exc)) from None
-
-        return friendly(inner)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    return friendly(inner)  # type: ignore[return-value]
 
 
 def _out() -> Any:
-    from crmscore.cli import console
-
     return console
 
 
-def _engine(ctx: click.Context) -> Any:
-    from crmscore.cli import _engine as engine
-
-    root = ctx.find_root()
-    root.ensure_object(dict)
-    root.obj.setdefault("database_url", None)
-    return engine(root)
+_engine = open_engine
 
 
 def _definition(
