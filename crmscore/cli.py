@@ -184,11 +184,14 @@ def _register() -> None:
     from crmscore.commands.config import config
     from crmscore.commands.keys import keys
     from crmscore.commands.model import model
+    from crmscore.commands.sync import COMMANDS as SYNC_COMMANDS
 
     cli.add_command(clv)
     cli.add_command(keys)
     cli.add_command(config)
     cli.add_command(model)
+    for command in SYNC_COMMANDS:
+        cli.add_command(command)
 
 
 _register()
