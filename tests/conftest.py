@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,29 +71,47 @@ def store_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path, store_templates: dict[str, str]) -> Iterator[Engine]:
+StoreCopier = Callable[[str, Path], AbstractContextManager[Engine]]
+
+
+@pytest.fixture(scope="session")
+def copy_store(store_templates: dict[str, str]) -> StoreCopier:
+    """``with copy_store(backend, folder) as engine``: a migrated store of its own, from the template."""
+
+    @contextmanager
+    def copy(backend: str, folder: Path) -> Iterator[Engine]:
+        if backend == "sqlite":
+            target = folder / "store.db"
+            shutil.copyfile(store_templates["sqlite"], target)
+            eng = open_store(f"sqlite:///{target}")
+            try:
+                yield eng
+            finally:
+                eng.dispose()
+            return
+        name = f"crmscore_t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{store_templates["postgresql"]}"'))
+            eng = open_store(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+            try:
+                yield eng
+            finally:
+                eng.dispose()
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    return copy
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path, copy_store: StoreCopier) -> Iterator[Engine]:
     """A migrated store of this test's own, copied from the session's template, on each backend."""
-    if request.param == "sqlite":
-        target = tmp_path / "store.db"
-        shutil.copyfile(store_templates["sqlite"], target)
-        eng = open_store(f"sqlite:///{target}")
-        try:
-            yield eng
-        finally:
-            eng.dispose()
-        return
-    name = f"crmscore_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{store_templates["postgresql"]}"'))
-        eng = open_store(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-        try:
-            yield eng
-        finally:
-            eng.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with copy_store(request.param, tmp_path) as eng:
+        yield eng

@@ -3,28 +3,22 @@
 Customers go in through ``store.upsert.upsert`` like a connector's would; scoring runs, scores and
 indicator values are plain inserts, standing in for what the scoring pipeline writes.
 
-``engine`` here is the shared fixture's contract — a migrated store of its own for each test, on
-SQLite and on PostgreSQL — made cheaper: the store is migrated once per session into a template
-(a SQLite file, a PostgreSQL template database) and each test gets a copy, instead of creating and
-migrating a database per test. Every copy is still opened through ``store.open_store``.
+``engine`` comes from tests/conftest.py (a copy of a migrated template per test); read-only test
+modules share one seeded store per module and backend through ``shared_engine``.
 """
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy import Engine, insert, select
 from starlette.testclient import TestClient
 
 from crmscore.auth import create_key
 from graphql_api import ApiSettings, create_app
-from store import open_store
 from store.tables import (
     config_versions,
     customers,
@@ -43,76 +37,16 @@ INDICATORS = [
 ]
 
 
-_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture(scope="session")
-def store_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Migrated template stores, made once: the SQLite file path and the PostgreSQL database name."""
-    import os
-
-    admin_url = os.environ.get("CRMSCORE_TEST_POSTGRES_URL", _POSTGRES)
-    folder = tmp_path_factory.mktemp("template")
-    sqlite_file = folder / "store.db"
-    open_store(f"sqlite:///{sqlite_file}").dispose()
-    name = f"crmscore_tpl_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    created = False
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        created = True
-        open_store(admin_url.rsplit("/", 1)[0] + f"/{name}").dispose()
-        yield {"sqlite": str(sqlite_file), "postgresql": name, "admin": admin_url}
-    finally:
-        if created:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path: Path, store_templates: dict[str, str]) -> Iterator[Engine]:
-    """A migrated store of this test's own, copied from the session's template, on each backend."""
-    yield from _copy_of_template(request.param, tmp_path, store_templates)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def shared_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, store_templates: dict[str, str]
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, copy_store: Any
 ) -> Iterator[Engine]:
     """One store per test module and backend, for tests that only read (see ``api``/``population``)."""
-    yield from _copy_of_template(request.param, tmp_path_factory.mktemp("shared"), store_templates)
-
-
-def _copy_of_template(backend: str, tmp_path: Path, store_templates: dict[str, str]) -> Iterator[Engine]:
-    if backend == "sqlite":
-        target = tmp_path / "store.db"
-        shutil.copyfile(store_templates["sqlite"], target)
-        eng = open_store(f"sqlite:///{target}")
-        try:
-            yield eng
-        finally:
-            eng.dispose()
-        return
-    admin_url = store_templates["admin"]
-    name = f"crmscore_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{store_templates["postgresql"]}"'))
-        eng = open_store(admin_url.rsplit("/", 1)[0] + f"/{name}")
-        try:
-            yield eng
-        finally:
-            eng.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with copy_store(request.param, tmp_path_factory.mktemp("shared")) as eng:
+        yield eng
 
 
 class Seeder:
