@@ -9,14 +9,14 @@ sync killed at any point resumes exactly after the last committed page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from connector.api_mapping import StreamSpec
 
-__all__ = ["CrmSource", "Page", "Window"]
+__all__ = ["CrmSource", "Page", "RemoteSource", "Window", "crm_db_time"]
 
 
 @dataclass(frozen=True)
@@ -58,3 +58,38 @@ class CrmSource(Protocol):
     def live_ids(self, stream: StreamSpec) -> Iterator[list[str]]: ...
 
     def writeback_fields(self) -> frozenset[str]: ...
+
+
+def crm_db_time(value: datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` in UTC: how both SuiteCRM and Odoo store and compare timestamps
+    (Odoo's ``write()`` refuses ISO with T/Z; SuiteCRM filters compare the stored text)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class RemoteSource:
+    """What every CRM adapter keeps the same way: its streams, page size, write-back fields, the
+    per-stream field types it has looked up, and how it reads a record's modified time."""
+
+    cursor_field: str
+    parse_time: Callable[[Any], datetime | None]
+
+    def __init__(
+        self, name: str, streams: list[StreamSpec], *, page_size: int, writeback_fields: frozenset[str]
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.name = name
+        self._streams = streams
+        self.page_size = page_size
+        self._types: dict[str, dict[str, str]] = {}
+        self._writeback_fields = writeback_fields
+
+    def streams(self) -> list[StreamSpec]:
+        return list(self._streams)
+
+    def writeback_fields(self) -> frozenset[str]:
+        return self._writeback_fields
+
+    def modified(self, record: Mapping[str, Any]) -> datetime | None:
+        value = record.get(self.cursor_field)
+        return value if isinstance(value, datetime) else type(self).parse_time(value)

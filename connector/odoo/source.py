@@ -21,7 +21,7 @@ from typing import Any
 
 from connector.api_mapping import StreamSpec
 from connector.crm_errors import CrmError, CrmRequestError, StreamUnavailable
-from connector.incremental import Page, Window
+from connector.incremental import Page, RemoteSource, Window, crm_db_time
 from connector.odoo.rpc import OdooTransport
 
 __all__ = ["OdooSource", "format_odoo_datetime", "parse_odoo_datetime"]
@@ -38,15 +38,16 @@ def parse_odoo_datetime(value: Any) -> datetime | None:
         return None
 
 
-def format_odoo_datetime(value: datetime) -> str:
-    """The only datetime format ``write()`` accepts (ISO with T/Z is refused, recorded)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+# The only datetime format ``write()`` accepts (ISO with T/Z is refused, recorded).
+format_odoo_datetime = crm_db_time
 
 
-class OdooSource:
+class OdooSource(RemoteSource):
     """The Odoo adapter for :func:`connector.sync.sync_source` (JSON-RPC or JSON-2 underneath)."""
 
     precision = timedelta(seconds=1)
+    cursor_field = "write_date"
+    parse_time = staticmethod(parse_odoo_datetime)
 
     def __init__(
         self,
@@ -57,24 +58,8 @@ class OdooSource:
         page_size: int = 200,
         writeback_fields: frozenset[str] = frozenset(),
     ) -> None:
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        self.name = name
+        super().__init__(name, streams, page_size=page_size, writeback_fields=writeback_fields)
         self.transport = transport
-        self._streams = streams
-        self.page_size = page_size
-        self._types: dict[str, dict[str, str]] = {}
-        self._writeback_fields = writeback_fields
-
-    def streams(self) -> list[StreamSpec]:
-        return list(self._streams)
-
-    def writeback_fields(self) -> frozenset[str]:
-        return self._writeback_fields
-
-    def modified(self, record: Mapping[str, Any]) -> datetime | None:
-        value = record.get("write_date")
-        return value if isinstance(value, datetime) else parse_odoo_datetime(value)
 
     def field_types(self, stream: StreamSpec) -> dict[str, str]:
         """The ``type`` of each requested field that exists on this server (others are dropped)."""

@@ -23,7 +23,7 @@ from typing import Any
 
 from connector.api_mapping import StreamSpec
 from connector.crm_errors import CrmRequestError, StreamUnavailable
-from connector.incremental import Page, Window
+from connector.incremental import Page, RemoteSource, Window, crm_db_time
 from connector.suitecrm.client import SuiteCrmClient
 
 __all__ = ["SuiteCrmSource", "parse_suitecrm_datetime"]
@@ -50,14 +50,12 @@ def parse_suitecrm_datetime(value: Any) -> datetime | None:
         return None
 
 
-def _db_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-class SuiteCrmSource:
+class SuiteCrmSource(RemoteSource):
     """The SuiteCRM V8 adapter for :func:`connector.sync.sync_source`."""
 
     precision = timedelta(minutes=1)
+    cursor_field = "date_modified"
+    parse_time = staticmethod(parse_suitecrm_datetime)
 
     def __init__(
         self,
@@ -70,26 +68,10 @@ class SuiteCrmSource:
         writeback_fields: frozenset[str] = frozenset(),
         max_request: int = 2000,
     ) -> None:
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        self.name = name
+        super().__init__(name, streams, page_size=page_size, writeback_fields=writeback_fields)
         self.client = client
-        self._streams = streams
-        self.page_size = page_size
         self.max_request = max(max_request, page_size)
         self.use_metadata = use_metadata
-        self._types: dict[str, dict[str, str]] = {}
-        self._writeback_fields = writeback_fields
-
-    def streams(self) -> list[StreamSpec]:
-        return list(self._streams)
-
-    def writeback_fields(self) -> frozenset[str]:
-        return self._writeback_fields
-
-    def modified(self, record: Mapping[str, Any]) -> datetime | None:
-        value = record.get("date_modified")
-        return value if isinstance(value, datetime) else parse_suitecrm_datetime(value)
 
     # ---- metadata ------------------------------------------------------------------------
 
@@ -121,7 +103,7 @@ class SuiteCrmSource:
             for op, value in ops.items():
                 params.append((f"filter[{field_name}][{op}]", value))
         if lower is not None:
-            params.append(("filter[date_modified][gte]", _db_time(lower)))
+            params.append(("filter[date_modified][gte]", crm_db_time(lower)))
         params += [("sort", "date_modified"), ("page[size]", str(size)), ("page[number]", str(page))]
         return params
 
@@ -160,7 +142,7 @@ class SuiteCrmSource:
             elif newest is None or page_number > 1:
                 page_number += 1  # no date_modified to anchor on (or the fallback): plain offsets
             seen |= {r["id"] for r in records if self.modified(r) == lower}
-            position = {"lower": _db_time(lower) if lower else None, "seen": sorted(seen)}
+            position = {"lower": crm_db_time(lower) if lower else None, "seen": sorted(seen)}
             if page_number > 1:
                 position["page"] = page_number
             yield Page(records=fresh, position=position)
