@@ -180,7 +180,7 @@ def serve(ctx: click.Context, host: str, port: int, production: bool, anonymous:
 
 def _register() -> None:
     """Command groups that live in their own modules (they import crmscore.cli's helpers lazily)."""
-    from crmscore.clv_cli import clv
+    from crmscore.commands.clv import clv
     from crmscore.commands.config import config
     from crmscore.commands.keys import keys
     from crmscore.commands.model import model

@@ -1,4 +1,4 @@
-"""``crmscore clv fit`` on an orders CSV (it belongs under tests/crmscore/; kept here with the CLV suite)."""
+"""``crmscore clv fit`` on an orders CSV built from the raw CDNOW sample."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from crmscore.clv_cli import clv, read_orders
+from crmscore.commands.clv import clv, read_orders
 from crmscore.errors import UserFacingError
+from tests.scoring.clv.conftest import read_cdnow_sample
+
+
+@pytest.fixture(scope="module")
+def cdnow_orders() -> pd.DataFrame:
+    """The raw CDNOW sample, as the CLV tests read it."""
+    return read_cdnow_sample()
 
 
 @pytest.fixture(scope="module")
