@@ -73,8 +73,10 @@ def test_a_server_stalling_past_the_timeout_is_retried(fakes: Any, make_source: 
     server, crm = _server(fakes, kind, records=25)
     waits: list[float] = []
     with server:
-        source = make_source(kind, server.url, waits=waits, timeout=0.15)
-        server.faults.extend([Fault(200, stall=0.3), Fault(200, stall=0.3)])
+        # A healthy loopback answer takes milliseconds; 0.6 s of timeout leaves a loaded CI machine room
+        # so that only the two scripted stalls time out.
+        source = make_source(kind, server.url, waits=waits, timeout=0.6)
+        server.faults.extend([Fault(200, stall=1.0), Fault(200, stall=1.0)])
         ids = _read_all(source, fakes)
     assert len(waits) == 2
     assert sorted(ids) == _ids(crm)
