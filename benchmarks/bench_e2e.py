@@ -5,15 +5,19 @@ their own):
 
 1. generate the sample CRM (``crmscore.sample.generate``) and load it into a SQLite store — setup,
    reported but not part of the ratio;
-2. **e2e**: read the store into frames (``load_scoring_frames``) and ``score_customers`` with the
-   shipped default config;
+2. **e2e**: read the store into frames (``load_scoring_frames``, skipping the frames the config
+   does not need, as ``run_scoring`` does) and ``score_customers`` with the shipped default config;
 3. **duckdb**: read the orders (joined to customer ids, the same query ``load_frames`` runs) from the
    same store and aggregate count, sum, min and max of amount per customer with DuckDB — the least
    any scorer must do. DuckDB's SQLite scanner needs a network download, so the rows reach DuckDB as
-   a DataFrame read through the same DBAPI cursor; the aggregation-only time is printed too.
+   a DataFrame read through the same DBAPI cursor and typed reader (``crmscore.columns_read``); the
+   aggregation-only time is printed too.
 
     PYTHONPATH=. python benchmarks/bench_e2e.py --customers 100000
+    PYTHONPATH=. python benchmarks/bench_e2e.py --customers 1000000 --store sqlite:////tmp/big.db --workdir /tmp/big
     PYTHONPATH=. python benchmarks/bench_e2e.py --store sqlite:////tmp/big.db --skip-setup
+
+Figures and what limits them: docs/benchmarks.md.
 
 DuckDB is a benchmark-only dependency (``pip install duckdb``); nothing else imports it.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -47,13 +52,14 @@ def stage_e2e(url: str) -> dict[str, float]:
     from crmscore.config import DEFAULT_CONFIG_PATH, load_config
     from crmscore.pipeline import data_as_of, load_scoring_frames
     from scoring import score_customers
+    from scoring.frames_needed import unread_frames
     from store import open_store
 
     config = load_config(DEFAULT_CONFIG_PATH)
     engine = open_store(url)
     start = time.perf_counter()
     with engine.connect() as conn:
-        frames = load_scoring_frames(conn)
+        frames = load_scoring_frames(conn, skip=unread_frames(config))  # as run_scoring reads it
     read = time.perf_counter() - start
     result = score_customers(frames, config, data_as_of(frames))
     total = time.perf_counter() - start
@@ -71,7 +77,7 @@ def stage_duckdb(url: str) -> dict[str, float]:
     import duckdb
     from sqlalchemy import and_, select
 
-    from crmscore.frames import _read
+    from crmscore.columns_read import read_columns
     from store import open_store
     from store import tables as t
 
@@ -85,7 +91,7 @@ def stage_duckdb(url: str) -> dict[str, float]:
     )
     start = time.perf_counter()
     with engine.connect() as conn:
-        orders = _read(conn, stmt)
+        orders = read_columns(conn, stmt, {"customer_id": "id", "amount": "float"})
     read = time.perf_counter() - start
     con = duckdb.connect()
     con.register("orders", orders)
@@ -114,6 +120,7 @@ def _child(stage: str, url: str) -> dict[str, float]:
 
 
 def setup(url: str, customers: int, seed: int, workdir: Path) -> None:
+    """Generate the sample and load it the way ``crmscore load`` does (no benchmark-only path)."""
     from connector.files import FileSource
     from connector.load import load_source
     from crmscore.sample import generate
@@ -122,10 +129,13 @@ def setup(url: str, customers: int, seed: int, workdir: Path) -> None:
     start = time.perf_counter()
     generate(workdir / "sample", customers=customers, seed=seed)
     generated = time.perf_counter()
-    load_source(open_store(url), FileSource(workdir / "sample", source="sample"))
+    report = load_source(open_store(url), FileSource(workdir / "sample", source="sample"))
+    loaded = time.perf_counter() - generated
     print(
-        f"setup: generated {customers:,} customers in {generated - start:.1f} s, loaded into the store in {time.perf_counter() - generated:.1f} s"
+        f"setup: generated {customers:,} customers in {generated - start:.1f} s; loaded {report.read:,} rows"
+        f" into the store in {loaded:.1f} s ({loaded / max(report.read, 1) * 1e6:.1f} µs a row)"
     )
+    print("  rows: " + ", ".join(f"{name} {c.read:,}" for name, c in report.counts.items()))
 
 
 def main() -> None:
@@ -140,6 +150,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-setup", action="store_true", help="use the store as it is"
     )
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="keep the generated sample files here (default: a temp folder)"
+    )
     parser.add_argument("--stage", choices=["e2e", "duckdb"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
@@ -149,9 +162,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.store or f"sqlite:///{tmp}/store.db"
         if not args.skip_setup:
-            setup(url, args.customers, args.seed, Path(tmp))
+            setup(url, args.customers, args.seed, args.workdir or Path(tmp))
         e2e = _child("e2e", url)
         duck = _child("duckdb", url)
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(
         f"e2e scoring: {e2e['customers']:,.0f} customers, {e2e['orders']:,.0f} orders: {e2e['seconds']:.2f} s"
         f" (store read {e2e['read_seconds']:.2f} s, scoring {e2e['score_seconds']:.2f} s), peak {e2e['peak_mb']:,.0f} MB"
@@ -166,6 +180,7 @@ def main() -> None:
     print(
         f"ratio scoring / duckdb aggregation (in memory): {e2e['score_seconds'] / duck['agg_seconds']:.1f}"
     )
+    print(f"load average after the run (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

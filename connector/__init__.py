@@ -5,7 +5,7 @@ yields batches of canonical rows per entity stream, and :func:`~connector.load.l
 upserts them through the same path for every source.
 """
 
-from connector.base import Batch, Row, Source
+from connector.base import Batch, ColumnBatch, Row, Source
 from connector.errors import RecordError, SourceDataError
 from connector.files import FileSource
 from connector.load import EntityCounts, LoadReport, load_source
@@ -13,6 +13,7 @@ from connector.mapping import Mapping, MappingError, load_mapping
 
 __all__ = [
     "Batch",
+    "ColumnBatch",
     "EntityCounts",
     "FileSource",
     "LoadReport",

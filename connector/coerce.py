@@ -33,6 +33,7 @@ class Coerced:
     values: np.ndarray  # object array, one value per input row
     bad: np.ndarray  # bool array
     reasons: dict[int, str]  # position -> message, for the bad rows
+    stamps: np.ndarray | None = None  # timestamps only: the values as datetime64[us] UTC, NaT where None
 
 
 def loadable_columns(table: Table) -> dict[str, Column]:
@@ -191,8 +192,11 @@ def _timestamps(p: _Prepared, tz: ZoneInfo | None, fmt: str | None) -> Coerced:
     for pos in np.flatnonzero(failed):
         reasons[int(pos)] = f"{p.shown(int(pos))} is not {expected}"
     values = stamps.dt.to_pydatetime().to_numpy(dtype=object, copy=True)
-    values[p.missing | p.bad | failed] = None
-    return Coerced(values, p.bad | failed, reasons)
+    unset = p.missing | p.bad | failed
+    values[unset] = None
+    naive = stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[us]", copy=True)
+    naive[unset] = np.datetime64("NaT")
+    return Coerced(values, p.bad | failed, reasons, naive)
 
 
 def coerce_column(

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Table
 
-from connector.base import Batch
+from connector.base import ColumnBatch
 from connector.coerce import (
     coerce_column,
     column_default,
@@ -96,7 +96,7 @@ class FileSource:
         """The file each stream is read from."""
         return {s: self._plans[s].path for s in self.streams()}
 
-    def read(self, stream: str) -> Iterator[Batch]:
+    def read(self, stream: str) -> Iterator[ColumnBatch]:
         plan = self._plans.get(stream)
         if plan is None:
             raise ValueError(f"{self.directory} has no stream {stream!r}; it has {', '.join(self.streams())}")
@@ -232,13 +232,14 @@ def _translate(series: pd.Series, vmap: ValueMap) -> pd.Series:
     return pd.Series(raw, dtype=object)
 
 
-def _batch(plan: _Plan, table: Table, layout: _Layout, chunk: RawChunk, constants: dict[str, object]) -> Batch:
+def _batch(plan: _Plan, table: Table, layout: _Layout, chunk: RawChunk, constants: dict[str, object]) -> ColumnBatch:
     frame, rows = chunk.frame, chunk.rows
     n = len(frame)
     spec = plan.spec
     errors: dict[int, RecordError] = {}
     bad = np.zeros(n, dtype=bool)
     values: dict[str, np.ndarray] = {}
+    stamps: dict[str, np.ndarray] = {}
     key = key_column(plan.stream)
     ordered = [c for c in loadable_columns(table) if c in layout.columns]
     ordered.sort(key=lambda c: c != key)  # the key first, so every error can name its record
@@ -265,6 +266,8 @@ def _batch(plan: _Plan, table: Table, layout: _Layout, chunk: RawChunk, constant
             note(pos, label(col), reason + mapped)
         bad |= result.bad
         values[col] = result.values
+        if result.stamps is not None:
+            stamps[col] = result.stamps
 
     for col, value in constants.items():
         values[col] = np.full(n, value, dtype=object)
@@ -287,12 +290,13 @@ def _batch(plan: _Plan, table: Table, layout: _Layout, chunk: RawChunk, constant
         values["attributes"] = _attributes(frame, layout, bad, note)
 
     good = ~bad
-    names = list(values)
-    columns = [values[c][good].tolist() for c in names]  # lists zip faster than object arrays
-    batch_rows = [dict(zip(names, vals)) for vals in zip(*columns)]
     all_errors = sorted([*errors.values(), *chunk.errors], key=lambda e: e.row or 0)
     origin = f"{plan.label}:{rows[0]}-{rows[-1]}" if len(rows) else plan.label
-    return Batch(batch_rows, all_errors, origin)
+    if good.all():
+        return ColumnBatch(values, all_errors, origin, stamps)
+    return ColumnBatch(
+        {c: v[good] for c, v in values.items()}, all_errors, origin, {c: v[good] for c, v in stamps.items()}
+    )
 
 
 def _attributes(

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, insert, update
+import numpy as np
+from sqlalchemy import Connection, Engine, Table, insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from connector.base import Source
+from connector.base import ColumnBatch, Row, Source
 from connector.errors import RecordError, SourceDataError
 from connector.mapping import entity_table, key_column
 from store import tables
-from store.upsert import upsert
+from store.upsert import UpsertCounts, upsert, upsert_columns
 
 __all__ = ["EntityCounts", "LoadReport", "load_source"]
 
@@ -101,12 +102,10 @@ def load_source(
                     report.error_count += len(errors)
                     room = MAX_KEPT_ERRORS - len(report.errors)
                     report.errors.extend(errors[: max(room, 0)])
-                if batch:
-                    for row in batch:
-                        row["source"] = source.name
+                if len(batch):
                     try:
                         with engine.begin() as conn:
-                            written = upsert(conn, table, batch, key=key)
+                            written = _write(conn, table, batch, key, source.name)
                     except SQLAlchemyError as exc:
                         origin = getattr(batch, "origin", "") or stream
                         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -122,6 +121,15 @@ def load_source(
     report.seconds = time.perf_counter() - started
     _finish_run(engine, report, "succeeded", None)
     return report
+
+
+def _write(conn: Connection, table: Table, batch: list[Row] | ColumnBatch, key: tuple[str, str], source: str) -> UpsertCounts:
+    if isinstance(batch, ColumnBatch):
+        columns = {**batch.columns, "source": np.full(len(batch), source, dtype=object)}
+        return upsert_columns(conn, table, columns, key=key, stamps=batch.stamps)
+    for row in batch:
+        row["source"] = source
+    return upsert(conn, table, batch, key=key)
 
 
 def _now() -> datetime:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
-__all__ = ["COLUMNS", "TIMESTAMP_COLUMNS", "CRMFrames", "FramesError"]
+__all__ = ["COLUMNS", "ON_DEMAND_FRAMES", "TIMESTAMP_COLUMNS", "CRMFrames", "FramesError", "is_loaded", "not_loaded"]
 
 #: Required columns per frame, with the dtype an empty frame gets.
 COLUMNS: Mapping[str, Mapping[str, str]] = {
@@ -65,8 +65,31 @@ TIMESTAMP_COLUMNS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+#: Frames only some indicator kinds use (they declare it with ``register(..., reads=...)``). A
+#: store may leave them unread when no configured indicator needs them: order lines are the largest
+#: table of a typical CRM (1.6 lines an order) and the default config reads none.
+ON_DEMAND_FRAMES: tuple[str, ...] = ("order_lines",)
+
+_NOT_LOADED = "crmscore.not_loaded"
+
+
 class FramesError(ValueError):
     """The frames handed to scoring break the column contract."""
+
+
+def not_loaded(frame: str) -> pd.DataFrame:
+    """An empty stand-in for an on-demand frame that was not read; using it raises, so a config that
+    needs the frame can never be scored on an empty one by mistake."""
+    if frame not in ON_DEMAND_FRAMES:
+        raise ValueError(f"only on-demand frames ({', '.join(ON_DEMAND_FRAMES)}) may be left unread, not {frame!r}")
+    empty = _empty(frame)
+    empty.attrs[_NOT_LOADED] = True
+    return empty
+
+
+def is_loaded(frame: pd.DataFrame) -> bool:
+    """False for the stand-in :func:`not_loaded` returns."""
+    return not frame.attrs.get(_NOT_LOADED, False)
 
 
 def _empty(frame: str) -> pd.DataFrame:

@@ -154,28 +154,34 @@ class GroupedHealth:
 
 
 def _effective(scores: np.ndarray, card: Scorecard, keys: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Effective weights (n, k) and group scores (n, G) for customers scored with ``card``."""
+    """Effective weights (n, k) and group scores (n, G) for customers scored with ``card``.
+
+    Two passes over the groups — totals first, then the weights — rather than keeping every
+    group's (n, k) share matrix for the second step: the same arithmetic in the same order, at a
+    million customers some hundreds of MB less.
+    """
     n, k = scores.shape
     available = ~np.isnan(scores)
     eff = np.zeros((n, k))
     group_scores = np.full((n, len(card.groups)), np.nan)
     group_totals = np.zeros((n, len(card.groups)))
-    inner = []
+    weights = []
     for j, g in enumerate(card.groups):
         u = np.zeros(k)
         for w in g.indicators:
             u[keys[w.key]] += w.weight
-        held = np.where(available, u, 0.0)
-        total = held.sum(axis=1)
+        weights.append(u)
+        total = np.where(available, u, 0.0).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = held / total[:, None]
             group_scores[:, j] = np.where(total > 0, np.where(available, scores, 0.0) @ u / total, np.nan)
-        inner.append(np.where(total[:, None] > 0, share, 0.0))
         group_totals[:, j] = np.where(total > 0, g.weight, 0.0)
     denominator = group_totals.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for j in range(len(card.groups)):
-            eff += inner[j] * (group_totals[:, j] / denominator)[:, None]
+        for j, u in enumerate(weights):
+            held = np.where(available, u, 0.0)
+            total = held.sum(axis=1)
+            inner = np.where(total[:, None] > 0, held / total[:, None], 0.0)
+            eff += inner * (group_totals[:, j] / denominator)[:, None]
     eff[denominator == 0] = np.nan
     return eff, group_scores
 
@@ -199,12 +205,15 @@ def grouped_health(
     for c, card in enumerate(scorecards):
         rows = assignment == c
         if rows.any():
-            eff, groups = _effective(scores[rows], card, index)
-            present = np.where(np.isnan(scores[rows]), 0.0, scores[rows])
+            mine = scores if rows.all() else scores[rows]  # one scorecard for all: no copy
+            eff, groups = _effective(mine, card, index)
+            present = np.where(np.isnan(mine), 0.0, mine)
             h = np.where(np.isnan(eff).all(axis=1), np.nan, np.nansum(eff * present, axis=1))
+            del present
             health[rows] = h
-            p = eff * (scores[rows] - neutral)
-            p[(eff == 0) | np.isnan(scores[rows])] = np.nan  # not part of this customer's score
+            p = eff * (mine - neutral)
+            p[(eff == 0) | np.isnan(mine)] = np.nan  # not part of this customer's score
+            del eff
             points[rows] = p
             group_scores[np.ix_(rows, np.arange(offset, offset + len(card.groups)))] = groups
         offset += len(card.groups)

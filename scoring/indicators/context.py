@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from scoring.frames import CRMFrames
+from scoring.frames import CRMFrames, FramesError, is_loaded
 
 __all__ = ["IndicatorOutput", "IndicatorParams", "ScoringData"]
 
@@ -48,12 +48,25 @@ class ScoringData:
     def __init__(self, frames: CRMFrames, as_of: pd.Timestamp) -> None:
         self.frames = frames
         self.as_of = as_of
-        self.customer_ids = pd.Index(frames.customers["customer_id"].to_numpy())
+        # int64 whatever width the reader chose, so every result frame carries int64 ids.
+        self.customer_ids = pd.Index(frames.customers["customer_id"].to_numpy(np.int64))
         self.n = len(self.customer_ids)
         self._positions: dict[str, np.ndarray] = {}
         self._ages: dict[tuple[str, str], np.ndarray] = {}
         self._codes: dict[tuple[str, str], tuple[np.ndarray, pd.Index]] = {}
         self._memo: dict[Hashable, Any] = {}
+
+    def release_caches(self) -> None:
+        """Drop the per-row arrays kept for the indicators (positions, ages, codes, memos).
+
+        They are a run's largest working set — about 0.4 GB at a million customers — and are
+        rebuilt on demand if a customer field needs them later, so the engine releases them
+        once every indicator and segment is computed, before the result frames are built.
+        """
+        self._positions.clear()
+        self._ages.clear()
+        self._codes.clear()
+        self._memo.clear()
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per run and key: for views several indicators share."""
@@ -64,13 +77,21 @@ class ScoringData:
 
     def frame(self, name: str) -> pd.DataFrame:
         frame: pd.DataFrame = getattr(self.frames, name)
+        if not is_loaded(frame):
+            raise FramesError(
+                f"frames.{name} was not read from the store, but an indicator needs it "
+                "(declare it in the indicator kind's register(..., reads=...))"
+            )
         return frame
 
     def positions(self, name: str) -> np.ndarray:
         """Customer position of every row of frame ``name`` (-1 when the customer is unknown)."""
         if name not in self._positions:
             ids = self.frame(name)["customer_id"].to_numpy()
-            self._positions[name] = self.customer_ids.get_indexer(ids).astype(np.int64, copy=False)
+            # int32 halves the largest array a run keeps (one entry per order) at no cost in range
+            # below two billion customers; bincount and indexing take it as they take int64.
+            small = np.int32 if self.n < np.iinfo(np.int32).max else np.int64
+            self._positions[name] = self.customer_ids.get_indexer(ids).astype(small, copy=False)
         return self._positions[name]
 
     def age_days(self, name: str, column: str) -> np.ndarray:
@@ -88,7 +109,11 @@ class ScoringData:
         """Rows of ``name.column`` equal to one of ``values`` (text compared once per run, not per call)."""
         key = (name, column)
         if key not in self._codes:
-            codes, uniques = pd.factorize(self.frame(name)[column])
+            series = self.frame(name)[column]
+            if isinstance(series.dtype, pd.CategoricalDtype):  # the store's reader: codes already there
+                codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+            else:
+                codes, uniques = pd.factorize(series)
             self._codes[key] = (codes, pd.Index(uniques))
         codes, uniques = self._codes[key]
         lookup = np.zeros(len(uniques) + 1, dtype=bool)  # the extra last slot is code -1 (missing)

@@ -7,11 +7,12 @@ config schema (a test keeps the two lists equal).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from scoring.frames import ON_DEMAND_FRAMES
 from scoring.indicators.context import IndicatorOutput, IndicatorParams, ScoringData
 
 __all__ = ["Compute", "IndicatorKind", "get_kind", "kinds", "register", "resolve_params"]
@@ -27,15 +28,29 @@ class IndicatorKind:
     windowed: bool
     unit: str
     summary: str
+    reads: frozenset[str] = frozenset()  # on-demand frames (scoring.frames.ON_DEMAND_FRAMES) it needs
 
 
 _REGISTRY: dict[str, IndicatorKind] = {}
 
 
 def register(
-    kind: str, *, unit: str, summary: str, windowed: bool = True, defaults: Mapping[str, Any] | None = None
+    kind: str,
+    *,
+    unit: str,
+    summary: str,
+    windowed: bool = True,
+    defaults: Mapping[str, Any] | None = None,
+    reads: Collection[str] = (),
 ) -> Callable[[Compute], Compute]:
-    """Decorator adding ``compute`` to the library under ``kind``."""
+    """Decorator adding ``compute`` to the library under ``kind``.
+
+    ``reads`` names the on-demand frames (``scoring.frames.ON_DEMAND_FRAMES``) the kind uses: the
+    store reads those only when a configured indicator needs them.
+    """
+    unknown = set(reads) - set(ON_DEMAND_FRAMES)
+    if unknown:
+        raise ValueError(f"indicator kind {kind!r}: reads names {sorted(unknown)}, not on-demand frames {list(ON_DEMAND_FRAMES)}")
 
     def add(compute: Compute) -> Compute:
         if kind in _REGISTRY:
@@ -47,6 +62,7 @@ def register(
             windowed=windowed,
             unit=unit,
             summary=summary,
+            reads=frozenset(reads),
         )
         return compute
 

@@ -63,6 +63,7 @@ def historical_clv(data: ScoringData, p: IndicatorParams) -> IndicatorOutput:
     "cross_sell",
     unit="categories",
     summary="Number of distinct product categories in the customer's order lines in the window; 0 if none.",
+    reads=("order_lines",),
 )
 def cross_sell(data: ScoringData, p: IndicatorParams) -> IndicatorOutput:
     lines = data.frame("order_lines")
