@@ -16,8 +16,9 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from crmscore.pipeline import latest_run
 from crmscore.summary import summarise_run
-from scoring.kpis.periods import periods
-from scoring.kpis.retention import churn_rate, first_purchases, purchases, repurchase_rate, retention_counts, retention_rate
+from scoring.kpis.cohorts import cohort_retention
+from scoring.kpis.periods import calendar_periods, period_label, periods
+from scoring.kpis.retention import churn_rate, purchases, repurchase_rate, retention_counts, retention_rate
 from store import tables as t
 
 __all__ = ["acknowledge_alert", "customer_detail", "dashboard_data", "open_alerts"]
@@ -81,28 +82,30 @@ def _kpi_trends(orders: pd.DataFrame, end: datetime) -> dict[str, list[Any]]:
 
 
 def _cohorts(orders: pd.DataFrame) -> dict[str, Any]:
-    """Share of each first-purchase quarter still buying 1, 2, … quarters later (percent)."""
+    """Share of each first-purchase quarter still buying 1, 2, … quarters later (percent).
+
+    The curves are ``scoring.kpis.cohort_retention`` over calendar quarters, so the dashboard and
+    ``crmscore model cohorts`` / GraphQL ``cohortRetention`` cannot disagree. The newest cohort has
+    no later quarter yet and is left out.
+    """
     bought = purchases(orders)
     if bought.empty:
         return {"quarters": [], "rows": []}
-    firsts = first_purchases(orders)
-    quarter = bought["ordered_at"].dt.tz_localize(None).dt.to_period("Q")
-    first_q = firsts.dt.tz_localize(None).dt.to_period("Q")
-    frame = pd.DataFrame({"customer_id": bought["customer_id"].to_numpy(), "q": quarter.to_numpy()})
-    frame["cohort"] = first_q.reindex(frame["customer_id"]).to_numpy()
-    frame["age"] = (frame["q"] - frame["cohort"]).map(lambda off: off.n)
-    last = quarter.max()
-    cohorts = sorted(first_q.unique())[-COHORT_QUARTERS - 1 : -1] if len(first_q.unique()) > 1 else []
+    first = bought["ordered_at"].min().tz_convert("UTC").tz_localize(None).to_period("Q").start_time.date()
+    last = bought["ordered_at"].max().tz_convert("UTC").date()
+    quarters = calendar_periods("quarter", first, last)
+    table = cohort_retention(orders, quarters)
+    shown = sorted(table["cohort"].unique())[-COHORT_QUARTERS - 1 : -1]
     rows = []
-    for cohort in cohorts:
-        members = frame.loc[frame["cohort"] == cohort]
-        size = members["customer_id"].nunique()
-        horizon = (last - cohort).n
-        cells = [
-            _finite(100.0 * members.loc[members["age"] == age, "customer_id"].nunique() / size)
-            for age in range(1, min(horizon, COHORT_QUARTERS) + 1)
-        ]
-        rows.append({"cohort": str(cohort), "size": int(size), "cells": cells})
+    for cohort in shown:
+        curve = table.loc[(table["cohort"] == cohort) & table["age"].between(1, COHORT_QUARTERS)]
+        rows.append(
+            {
+                "cohort": period_label(quarters[int(cohort)], "quarter"),
+                "size": int(table.loc[table["cohort"] == cohort, "size"].iloc[0]),
+                "cells": [_finite(v) for v in curve["retention"]],
+            }
+        )
     return {"quarters": list(range(1, COHORT_QUARTERS + 1)), "rows": rows}
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from crmscore.errors import UserFacingError
 from store import StoreError, open_store
 
-__all__ = ["console", "err_console", "friendly", "open_engine", "progress_bar", "step"]
+__all__ = ["console", "err_console", "friendly", "friendly_value_errors", "open_engine", "progress_bar", "step"]
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -55,6 +55,20 @@ def friendly(fn: F) -> F:
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def friendly_value_errors(fn: F) -> F:
+    """:func:`friendly`, and ``ValueError`` is a user error too: the pure scoring code (models, KPIs)
+    raises it with a message naming the bad argument, and it has no CLI types to raise instead."""
+
+    @functools.wraps(fn)
+    def inner(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as exc:
+            raise UserFacingError(str(exc)) from None
+
+    return friendly(inner)  # type: ignore[return-value]
 
 
 def progress_bar() -> Progress:
