@@ -3,13 +3,12 @@
 Models are files, not table rows: a fitted scikit-learn pipeline is a pickle that only this code
 reads, and keeping it beside a JSON sidecar (version, training metadata, held-out metrics) lets an
 admin inspect or delete a model without touching the database. Versions are integers, one more than
-the newest file in the folder. Pickles run code when loaded — only load models this tool wrote.
+the newest file in the folder; which folder, and reading models back, is ``crmscore.model_files``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy import Connection, Engine, and_, select
 
 from crmscore.config import DEFAULT_CONFIG_PATH, load_config
 from crmscore.config_versions import active_version
+from crmscore.model_files import latest_model_path, load_model, model_versions
 from crmscore.pipeline import data_as_of, load_scoring_frames
 from scoring.churn import (
     LABEL,
@@ -50,7 +50,6 @@ __all__ = [
     "train_from_store",
 ]
 
-MODEL_FILE = re.compile(r"^churn-v(\d+)\.joblib$")
 NOT_FEATURES = ("customer_id", SNAPSHOT)
 
 
@@ -162,20 +161,10 @@ def train_from_store(
     )
 
 
-def _versions(models_dir: Path) -> dict[int, Path]:
-    if not models_dir.is_dir():
-        return {}
-    return {
-        int(m.group(1)): p
-        for p in models_dir.iterdir()
-        if (m := MODEL_FILE.match(p.name))
-    }
-
-
 def save_model(trained: TrainedChurnModel, models_dir: Path) -> tuple[int, Path]:
     """Write ``churn-v<N>.joblib`` and its ``.json`` metadata; returns (version, model path)."""
     models_dir.mkdir(parents=True, exist_ok=True)
-    version = max(_versions(models_dir), default=0) + 1
+    version = max(model_versions(models_dir), default=0) + 1
     meta = {
         "version": version,
         "trained_at": datetime.now(UTC).isoformat(),
@@ -187,22 +176,3 @@ def save_model(trained: TrainedChurnModel, models_dir: Path) -> tuple[int, Path]
         json.dumps(meta, indent=2, default=str), encoding="utf-8"
     )
     return version, path
-
-
-def latest_model_path(models_dir: Path) -> Path:
-    versions = _versions(models_dir)
-    if not versions:
-        raise ValueError(
-            f"{models_dir}: no churn model saved here yet (run `crmscore model train`)"
-        )
-    return versions[max(versions)]
-
-
-def load_model(path: Path) -> tuple[ChurnModel, dict[str, Any]]:
-    """A saved model and its metadata (only load files this tool wrote: pickles can run code)."""
-    if not path.is_file():
-        raise ValueError(f"{path}: no such model file")
-    saved = joblib.load(path)
-    if not isinstance(saved, dict) or not isinstance(saved.get("model"), ChurnModel):
-        raise ValueError(f"{path}: not a crmscore churn model")  # noqa: TRY004 - a bad file is a user error
-    return saved["model"], saved["metadata"]

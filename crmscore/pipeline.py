@@ -10,7 +10,7 @@ Alert events and webhooks go out only after that transaction committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,12 +20,14 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from crmscore.alerts import fired_alerts, record_task_intents, run_actions, write_alerts
+from crmscore.churn_scoring import RunChurn, churn_for_run, score_columns
 from crmscore.config import DEFAULT_CONFIG_PATH, load_config
 from crmscore.config_versions import ConfigVersion, activate, active_version, save_version
 from crmscore.frames import load_frames
 from scoring import ScoreResult, score_customers
 from scoring.config import ScoringConfig
 from scoring.frames import CRMFrames
+from scoring.frames_needed import unread_frames
 from store import tables as t
 from store.bulk import bulk_insert
 
@@ -44,6 +46,8 @@ class ScoringRunRecord:
     finished_at: datetime | None
     customers_scored: int
     error: str | None
+    churn_model_version: int | None = None  # None: no churn model was applied (churn_note says why)
+    churn_note: str | None = None
 
 
 def _record(row: Any) -> ScoringRunRecord:
@@ -56,6 +60,8 @@ def _record(row: Any) -> ScoringRunRecord:
         finished_at=row.finished_at,
         customers_scored=row.customers_scored,
         error=row.error,
+        churn_model_version=row.churn_model_version,
+        churn_note=row.churn_note,
     )
 
 
@@ -93,9 +99,10 @@ def resolve_config(conn: Connection, config_path: Path | None) -> tuple[ConfigVe
     return version, config
 
 
-def load_scoring_frames(conn: Connection) -> CRMFrames:
-    """The frames scoring reads, with each customer's ``source`` (scorecards can be assigned by it)."""
-    frames = load_frames(conn)
+def load_scoring_frames(conn: Connection, *, skip: Collection[str] = ()) -> CRMFrames:
+    """The frames scoring reads, with each customer's ``source`` (scorecards can be assigned by it);
+    ``skip``: on-demand frames the config does not need (``scoring.frames_needed.unread_frames``)."""
+    frames = load_frames(conn, skip=skip)
     if "source" in frames.customers.columns or frames.customers.empty:
         return frames
     c = t.customers.c
@@ -121,7 +128,7 @@ def latest_run(conn: Connection) -> ScoringRunRecord | None:
     return None if row is None else _record(row)
 
 
-def _write_results(conn: Connection, run_id: int, result: ScoreResult) -> None:
+def _write_results(conn: Connection, run_id: int, result: ScoreResult, churn: RunChurn) -> None:
     s = result.scores
     score_rows = pd.DataFrame(
         {
@@ -133,6 +140,7 @@ def _write_results(conn: Connection, run_id: int, result: ScoreResult) -> None:
             "r_score": s["r_score"],
             "f_score": s["f_score"],
             "m_score": s["m_score"],
+            **score_columns(churn, s["customer_id"]),
         }
     )
     bulk_insert(conn, t.scores, score_rows)
@@ -159,14 +167,18 @@ def run_scoring(
     *,
     as_of: datetime | None = None,
     progress: Progress | None = None,
+    models_dir: Path | None = None,
 ) -> ScoringRunRecord:
-    """Score every customer in the store and record the run. Raises after marking the run failed."""
+    """Score every customer in the store and record the run. Raises after marking the run failed.
+
+    The newest churn model in ``models_dir`` (default: ``crmscore.model_files.models_dir()``) is
+    applied to the run's result; without one the run records no churn risk and says why."""
     say = progress or (lambda _msg: None)
     started = datetime.now(timezone.utc)
     with engine.begin() as conn:
         version, config = resolve_config(conn, config_path)
         say("loading customers and activity from the store")
-        frames = load_scoring_frames(conn)
+        frames = load_scoring_frames(conn, skip=unread_frames(config))
     effective_as_of = as_of or data_as_of(frames)
     with engine.begin() as conn:
         run_id = conn.execute(
@@ -183,9 +195,11 @@ def run_scoring(
     try:
         say(f"scoring {len(frames.customers):,} customers")
         result = score_customers(frames, config, effective_as_of)
+        churn = churn_for_run(frames, result, models_dir)
+        say(churn.note)
         say("writing scores")
         with engine.begin() as conn:
-            _write_results(conn, run_id, result)
+            _write_results(conn, run_id, result, churn)
             alerts = write_alerts(conn, run_id, fired_alerts(conn, result, exclude_run=run_id), effective_as_of)
             tasks = record_task_intents(conn, result, alerts)
             conn.execute(
@@ -195,6 +209,9 @@ def run_scoring(
                     status="succeeded",
                     finished_at=datetime.now(timezone.utc),
                     customers_scored=int(result.scores["health_score"].notna().sum()),
+                    churn_model_version=churn.version,
+                    churn_definition=churn.definition,
+                    churn_note=churn.note,
                 )
             )
     except Exception as exc:

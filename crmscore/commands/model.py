@@ -6,7 +6,6 @@ bad file or column) print as one ``error:`` line with exit status 2 via ``crmsco
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,25 +16,18 @@ import click
 import pandas as pd
 from rich.table import Table
 
-from crmscore.commands.common import console, friendly, open_engine
+from crmscore.commands.common import (
+    console,
+    friendly_value_errors,
+    open_engine,
+)
 from crmscore.errors import UserFacingError
 
-__all__ = ["model"]
+__all__ = ["model", "models_dir_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _friendly(fn: F) -> F:
-    """ValueErrors from the model code are user errors; then ``crmscore.cli``'s handler prints them."""
-
-    @functools.wraps(fn)
-    def inner(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ValueError as exc:
-            raise UserFacingError(str(exc)) from None
-
-    return friendly(inner)  # type: ignore[return-value]
 
 
 def _out() -> Any:
@@ -93,6 +85,17 @@ def _churn_options(fn: F) -> F:
         type=click.Path(path_type=Path),
         default=None,
         help="Config file (default: the active version, else the shipped default).",
+    )(fn)
+
+
+def models_dir_option(fn: F) -> F:
+    """``--models-dir``: the one way every command names the churn models folder."""
+    return click.option(
+        "--models-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="CRMSCORE_MODELS_DIR",
+        default=None,
+        help="Folder of saved churn models [env CRMSCORE_MODELS_DIR; default: models].",
     )(fn)
 
 
@@ -158,14 +161,9 @@ def model() -> None:
     default="logistic",
     show_default=True,
 )
-@click.option(
-    "--models-dir",
-    type=click.Path(path_type=Path),
-    default=Path("models"),
-    show_default=True,
-)
+@models_dir_option
 @click.pass_context
-@_friendly
+@friendly_value_errors
 def train_cmd(
     ctx: click.Context,
     churn: str,
@@ -175,10 +173,13 @@ def train_cmd(
     config_file: Path | None,
     snapshots: int,
     kind: str,
-    models_dir: Path,
+    models_dir: Path | None,
 ) -> None:
-    """Train a churn model on the store's history, save it as a new version and print its report."""
+    """Train a churn model on the store's history, save it as a new version and print its report.
+
+    Every later scoring run applies the newest model in the folder (``crmscore score``)."""
     from crmscore.churn_model import save_model, train_from_store
+    from crmscore.model_files import models_dir as resolve_models_dir
 
     trained = train_from_store(
         _engine(ctx),
@@ -187,26 +188,23 @@ def train_cmd(
         snapshots=snapshots,
         model=kind,
     )
-    version, path = save_model(trained, models_dir)
+    version, path = save_model(trained, resolve_models_dir(models_dir))
     _out().print(f"saved {path}", highlight=False)
     print_report({"version": version, **trained.metadata()})
 
 
 @model.command("report")
-@click.option(
-    "--models-dir",
-    type=click.Path(path_type=Path),
-    default=Path("models"),
-    show_default=True,
-)
+@models_dir_option
 @click.option(
     "--version", type=int, default=None, help="Model version (default: the newest)."
 )
-@_friendly
-def report_cmd(models_dir: Path, version: int | None) -> None:
+@friendly_value_errors
+def report_cmd(models_dir: Path | None, version: int | None) -> None:
     """Print the held-out metrics of a saved churn model."""
-    from crmscore.churn_model import latest_model_path, load_model
+    from crmscore.model_files import latest_model_path, load_model
+    from crmscore.model_files import models_dir as resolve_models_dir
 
+    models_dir = resolve_models_dir(models_dir)
     path = (
         latest_model_path(models_dir)
         if version is None
@@ -219,10 +217,16 @@ def report_cmd(models_dir: Path, version: int | None) -> None:
 @model.command("backtest")
 @_churn_options
 @click.option(
+    "--config-version",
+    type=int,
+    default=None,
+    help="A saved config version to backtest (instead of --config or the active one).",
+)
+@click.option(
     "--as-of",
-    required=True,
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Score as of this date (UTC).",
+    default=None,
+    help="Score as of this date (UTC; default: one horizon before the newest event).",
 )
 @click.option(
     "--suggest-weights",
@@ -232,7 +236,7 @@ def report_cmd(models_dir: Path, version: int | None) -> None:
     help="Also write a draft config with learned weights here (JSON; never applied).",
 )
 @click.pass_context
-@_friendly
+@friendly_value_errors
 def backtest_cmd(
     ctx: click.Context,
     churn: str,
@@ -240,23 +244,32 @@ def backtest_cmd(
     inactivity_days: int,
     p_alive: float,
     config_file: Path | None,
-    as_of: datetime,
+    config_version: int | None,
+    as_of: datetime | None,
     draft: Path | None,
 ) -> None:
     """How well the health score at --as-of ranked the customers who churned in the next horizon."""
-    from crmscore.churn_model import store_config
-    from crmscore.pipeline import load_scoring_frames
-    from scoring.backtest import backtest_health, suggest_weights
+    from crmscore.backtest_store import run_backtest
 
     definition = _definition(churn, horizon_days, inactivity_days, p_alive)
-    with _engine(ctx).connect() as conn:
-        config = _config(config_file) or store_config(conn)
-        frames = load_scoring_frames(conn)
-    stamp = as_of.replace(tzinfo=UTC)
-    result = backtest_health(frames, config, stamp, definition)
+    try:
+        report = run_backtest(
+            _engine(ctx),
+            config_version_id=config_version,
+            config=_config(config_file),
+            as_of=None if as_of is None else as_of.replace(tzinfo=UTC),
+            definition=definition,
+        )
+    except ValueError as exc:  # the store code names the API's arguments; name the options here
+        text = str(exc)
+        for api, option in (("asOf:", "--as-of:"), ("configVersion:", "--config-version:")):
+            text = text.replace(api, option, 1) if text.startswith(api) else text
+        raise UserFacingError(text) from None
+    result = report.result
     out = _out()
     out.print(
-        f"as of {stamp.date()}: {result.customers:,} live customers, {result.churned:,} churned ({definition.describe()})",
+        f"{report.config_name} as of {result.as_of.date()}: {result.customers:,} live customers, "
+        f"{result.churned:,} churned ({definition.describe()})",
         highlight=False,
     )
     out.print(f"ROC AUC of low health against churn: {result.auc:.3f}", highlight=False)
@@ -272,27 +285,62 @@ def backtest_cmd(
         )
     out.print(table)
     if draft is not None:
-        weights, body = suggest_weights(frames, config, stamp, definition)
-        draft.write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
+        if report.draft is None:
+            raise UserFacingError(f"no suggested weights: {report.weights_note}")
+        draft.write_text(json.dumps(report.draft, indent=2, default=str), encoding="utf-8")
         out.print(
-            f"suggested weights {weights} → draft config {draft} (preview it with `crmscore config preview`)",
+            f"suggested weights {report.weights} → draft config {draft} (preview it with `crmscore config preview`)",
             highlight=False,
         )
 
 
 @model.command("abtest")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--group-col", default="group", show_default=True)
-@click.option("--treatment", default="treatment", show_default=True)
-@click.option("--control", default="control", show_default=True)
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--group-col", default="group", show_default=True, help="CSV mode: the column naming each row's group.")
+@click.option("--treatment", default="treatment", show_default=True, help="CSV mode: the treatment group's value.")
+@click.option("--control", default="control", show_default=True, help="CSV mode: the control group's value.")
+@click.option("--treatment-tag", default=None, help="Store mode: the treatment group is the customers with this tag.")
+@click.option("--control-tag", default=None, help="Store mode: the control group is the customers with this tag.")
+@click.option(
+    "--treatment-ids", default=None,
+    help="Store mode: treatment customers' external ids (comma-separated, or @FILE with one a line; source:id when ambiguous).",
+)
+@click.option("--control-ids", default=None, help="Store mode: control customers' external ids (as --treatment-ids).")
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Store mode: outcomes are measured after this day (UTC).")
+@click.option("--end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Store mode: ... up to this day (default: the newest order or activity).")
 @click.option("--min-group", type=int, default=30, show_default=True)
-@_friendly
+@click.pass_context
+@friendly_value_errors
 def abtest_cmd(
-    file: Path, group_col: str, treatment: str, control: str, min_group: int
+    ctx: click.Context,
+    file: Path | None,
+    group_col: str,
+    treatment: str,
+    control: str,
+    treatment_tag: str | None,
+    control_tag: str | None,
+    treatment_ids: str | None,
+    control_ids: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    min_group: int,
 ) -> None:
-    """Compare two groups in a CSV (one row a customer; columns retained, revenue, score_change)."""
+    """Compare a treatment group with a control group and print the verdict.
+
+    CSV mode (FILE): one row a customer, with columns retained, revenue and/or score_change.
+    Store mode (no FILE): choose each group by --*-tag or --*-ids and give --start; retention,
+    revenue and score change over the window come from the store (see crmscore/abtest_store.py).
+    """
     from scoring.abtest import ab_test
 
+    store_mode = any(v is not None for v in (treatment_tag, control_tag, treatment_ids, control_ids, start, end))
+    if file is not None and store_mode:
+        raise UserFacingError("give either a CSV FILE or store-mode options (--treatment-tag, --start, ...), not both")
+    if file is None:
+        _abtest_store(ctx, treatment_tag, control_tag, treatment_ids, control_ids, start, end, min_group)
+        return
     if not file.is_file():
         raise UserFacingError(f"{file}: no such file")
     frame = pd.read_csv(file)
@@ -306,3 +354,70 @@ def abtest_cmd(
         min_group=min_group,
     )
     _out().print(result.verdict, highlight=False)
+
+
+def _id_list(option: str, value: str) -> list[str]:
+    if value.startswith("@"):
+        path = Path(value[1:])
+        if not path.is_file():
+            raise UserFacingError(f"{option}: {path}: no such file")
+        items = path.read_text(encoding="utf-8").splitlines()
+    else:
+        items = value.split(",")
+    ids = [i.strip() for i in items if i.strip()]
+    if not ids:
+        raise UserFacingError(f"{option}: no customer ids given")
+    return ids
+
+
+def _abtest_store(
+    ctx: click.Context,
+    treatment_tag: str | None,
+    control_tag: str | None,
+    treatment_ids: str | None,
+    control_ids: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    min_group: int,
+) -> None:
+    from crmscore.abtest_store import GroupSpec, run_abtest
+
+    def group(name: str, tag: str | None, ids: str | None) -> GroupSpec:
+        if (tag is None) == (ids is None):
+            raise UserFacingError(f"store mode: choose the {name} group by exactly one of --{name}-tag or --{name}-ids")
+        if ids is not None:
+            return GroupSpec(name=name, external_ids=_id_list(f"--{name}-ids", ids))
+        return GroupSpec(name=name, tag=tag)
+
+    if start is None:
+        raise UserFacingError("store mode: --start is required (outcomes are measured after it); or give a CSV FILE")
+    a = group("treatment", treatment_tag, treatment_ids)
+    b = group("control", control_tag, control_ids)
+    report = run_abtest(
+        _engine(ctx),
+        a,
+        b,
+        start=start.replace(tzinfo=UTC),
+        end=None if end is None else end.replace(tzinfo=UTC),
+        min_group=min_group,
+    )
+    out = _out()
+    out.print(
+        f"window {report.start.date()} – {report.end.date()}: {report.sizes[0]:,} treatment and "
+        f"{report.sizes[1]:,} control customers",
+        highlight=False,
+    )
+    out.print(report.result.verdict, highlight=False)
+    for note in report.notes:
+        out.print(note, highlight=False)
+
+
+def _add_kpi_commands() -> None:
+    """``model kpis`` and ``model cohorts`` live in their own module (crmscore/commands/kpis.py)."""
+    from crmscore.commands.kpis import cohorts_cmd, kpis_cmd
+
+    model.add_command(kpis_cmd)
+    model.add_command(cohorts_cmd)
+
+
+_add_kpi_commands()

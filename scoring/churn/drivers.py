@@ -14,7 +14,7 @@ import pandas as pd
 
 from scoring.churn.model import ChurnModel, _frame
 
-__all__ = ["driver_contributions", "top_drivers"]
+__all__ = ["driver_contributions", "driver_slots", "top_drivers"]
 
 
 def driver_contributions(model: ChurnModel, table: pd.DataFrame) -> pd.DataFrame:
@@ -35,30 +35,43 @@ def driver_contributions(model: ChurnModel, table: pd.DataFrame) -> pd.DataFrame
     return out
 
 
+def driver_slots(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a contributions matrix: the columns of the ``n`` largest positive then the ``n``
+    most negative contributions, as ``(column index, contribution)`` arrays of shape (rows, 2n);
+    index −1 (contribution NaN) where a row has fewer drivers in that direction. Strongest first."""
+    values = np.asarray(values, dtype=np.float64)
+    k = min(n, values.shape[1])
+    slots_idx, slots_val = [], []
+    for sign in (1.0, -1.0):
+        order = np.argsort(-sign * values, axis=1, kind="stable")[:, :k]
+        picked = np.take_along_axis(values, order, axis=1)
+        keep = sign * picked > 0
+        slots_idx.append(np.where(keep, order, -1))
+        slots_val.append(np.where(keep, picked, np.nan))
+    return np.concatenate(slots_idx, axis=1), np.concatenate(slots_val, axis=1)
+
+
 def top_drivers(model: ChurnModel, table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     """Long table: row (index label in ``table``), direction (up = raises risk, down = lowers it),
     rank (1 = strongest), feature, contribution (log-odds). Zero contributions are left out."""
     contrib = driver_contributions(model, table)
-    values = contrib.to_numpy()
+    idx, val = driver_slots(contrib.to_numpy(), n)
     names = np.asarray(contrib.columns)
+    k = idx.shape[1] // 2
     rows = []
-    k = min(n, values.shape[1])
-    for direction, sign in (("up", 1.0), ("down", -1.0)):
-        order = np.argsort(-sign * values, axis=1, kind="stable")[:, :k]
-        picked = np.take_along_axis(values, order, axis=1)
-        for rank in range(k):
-            keep = sign * picked[:, rank] > 0
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "row": contrib.index[keep],
-                        "direction": direction,
-                        "rank": rank + 1,
-                        "feature": names[order[keep, rank]],
-                        "contribution": picked[keep, rank],
-                    }
-                )
+    for slot in range(idx.shape[1]):
+        keep = idx[:, slot] >= 0
+        rows.append(
+            pd.DataFrame(
+                {
+                    "row": contrib.index[keep],
+                    "direction": "up" if slot < k else "down",
+                    "rank": slot % k + 1,
+                    "feature": names[idx[keep, slot]],
+                    "contribution": val[keep, slot],
+                }
             )
+        )
     return (
         pd.concat(rows, ignore_index=True)
         .sort_values(["row", "direction", "rank"], kind="stable")

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from scoring.config import ScoringConfig
-from scoring.engine import score_customers
+from scoring.engine import ScoreResult, score_customers
 from scoring.frames import CRMFrames
 
-__all__ = ["snapshot_features"]
+__all__ = ["result_features", "snapshot_features"]
 
 
 def snapshot_features(
@@ -25,8 +25,13 @@ def snapshot_features(
 ) -> pd.DataFrame:
     """One row per customer (frames order): customer_id, every indicator's raw value (column = key),
     recency_days / frequency / monetary, health_score, tenure_days and, if known, kind."""
-    result = score_customers(frames, config, as_of)
-    keys = [spec.key for spec in config.indicators]
+    return result_features(frames, score_customers(frames, config, as_of))
+
+
+def result_features(frames: CRMFrames, result: ScoreResult) -> pd.DataFrame:
+    """``snapshot_features`` of a scoring result already computed (a scoring run applies a trained
+    model to its own result this way, so it sees exactly the columns the model was trained on)."""
+    keys = [spec.key for spec in result.config.indicators]
     n = len(result.scores)
     values = (
         result.indicators["value"].to_numpy(dtype=np.float64).reshape(n, len(keys))
