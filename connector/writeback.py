@@ -1,9 +1,10 @@
 """Write-back: put crmscore's scores into the CRM's own custom fields, so its screens show them.
 
-The values come from the current scoring run (the newest that succeeded): health score, band and
-segment per customer, and the run's finish time as *scored at*. Churn risk and CLV have no column
-in ``scores`` yet, so they are written only when a caller supplies them (``extra``); the CRM
-fields exist (``crmscore install``) and stay empty until then.
+The values come from the current scoring run (the newest that succeeded): health score, band,
+segment and churn risk per customer (the risk is null, and so not written, when the run applied no
+churn model or could not rate the customer), and the run's finish time as *scored at*. CLV has no
+column in ``scores`` yet, so it is written only when a caller supplies it (``extra``); the CRM field
+exists (``crmscore install``) and stays empty until then.
 
 Only what changed since the last write-back is sent: ``writeback_state`` keeps, per record, the
 values last written successfully, so a nightly run after an unchanged scoring touches nothing
@@ -19,7 +20,7 @@ A writer is the CRM-specific part (:class:`~connector.suitecrm.writer.SuiteCrmWr
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -81,6 +82,7 @@ class WritebackReport:
     batches: int = 0
     errors: list[RecordError] = field(default_factory=list)
     changes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # the plan (first 1000)
+    run_id: int | None = None  # the ``sync_runs`` row (source ``<source>:writeback``); None when nothing was sent
 
 
 def _clean(key: str, value: Any) -> Any:
@@ -96,7 +98,7 @@ def _clean(key: str, value: Any) -> Any:
 
 
 def current_scores(conn: Connection, source: str) -> tuple[int | None, dict[str, dict[str, Any]]]:
-    """``(run id, {external id: {health_score, band, segment, scored_at}})`` of the current run."""
+    """``(run id, {external id: {health_score, band, segment, churn_risk, scored_at}})`` of the current run."""
     r, s, c = tables.scoring_runs, tables.scores, tables.customers
     run = conn.execute(
         select(r.c.id, r.c.finished_at, r.c.as_of)
@@ -108,12 +110,18 @@ def current_scores(conn: Connection, source: str) -> tuple[int | None, dict[str,
         return None, {}
     scored_at = run.finished_at or run.as_of
     rows = conn.execute(
-        select(c.c.external_id, s.c.health_score, s.c.band, s.c.segment)
+        select(c.c.external_id, s.c.health_score, s.c.band, s.c.segment, s.c.churn_risk)
         .join(c, c.c.id == s.c.customer_id)
         .where(s.c.run_id == run.id, c.c.source == source)
     ).all()
     return int(run.id), {
-        row.external_id: {"health_score": row.health_score, "band": row.band, "segment": row.segment, "scored_at": scored_at}
+        row.external_id: {
+            "health_score": row.health_score,
+            "band": row.band,
+            "segment": row.segment,
+            "churn_risk": row.churn_risk,
+            "scored_at": scored_at,
+        }
         for row in rows
     }
 
@@ -166,16 +174,23 @@ def write_back(
     batch_size: int = 100,
     extra: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Any = None,
+    planned: Callable[[int], None] | None = None,
 ) -> WritebackReport:
-    """Plan, then (unless ``dry_run``) send the changes in batches, recording each batch as it lands."""
+    """Plan, then (unless ``dry_run``) send the changes in batches, recording each batch as it lands.
+
+    ``progress`` gets the records sent so far after each batch; ``planned`` gets, once, how many
+    changed records there are to send (so a caller can show a fraction).
+    """
     with engine.connect() as conn:
         plan = plan_writeback(conn, source, writer, extra=extra)
+    if planned is not None:
+        planned(len(plan.changes))
     report = WritebackReport(source=source, dry_run=dry_run, planned=len(plan.changes), unchanged=plan.unchanged,
                              changes=plan.changes[:1000])
     if dry_run or not plan.changes:
         return report
     log = RunLog(source=f"{source}:writeback")
-    log.start(engine)
+    report.run_id = log.start(engine)
     counts = log.stream("writeback")
     try:
         for start in range(0, len(plan.changes), batch_size):

@@ -6,6 +6,7 @@ line, ``error: <what and where>``, and exit status 2; a traceback means a bug in
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from crmscore.commands.common import (
     progress_bar,
     step,
 )
+from crmscore.commands.model import models_dir_option
 from crmscore.errors import UserFacingError
 from store import redact
 from store.engine import database_url
@@ -83,12 +85,17 @@ def _load(engine: Engine, directory: Path, source: str, mapping: Path | None, sk
         err_console.print(f"  skipped: {error}", markup=False, highlight=False)
 
 
-def _score(engine: Engine, config: Path | None, as_of: datetime | None) -> None:
+def _score(engine: Engine, config: Path | None, as_of: datetime | None, models_dir: Path | None = None) -> None:
     from crmscore.pipeline import run_scoring
+    from crmscore.pubsub import alerts_to_redis
     from crmscore.summary import render_summary, summarise_run
 
-    with _step("scored"):
-        run = run_scoring(engine, config, as_of=as_of, progress=lambda msg: err_console.print(f"  {msg}", highlight=False))
+    # With CRMSCORE_REDIS_URL set, the alerts this run raises reach the API's alertRaised subscribers.
+    with _step("scored"), alerts_to_redis(os.environ.get("CRMSCORE_REDIS_URL") or None):
+        run = run_scoring(
+            engine, config, as_of=as_of, models_dir=models_dir,
+            progress=lambda msg: err_console.print(f"  {msg}", highlight=False),
+        )
     with engine.connect() as conn:
         render_summary(summarise_run(conn, run), console)
 
@@ -159,11 +166,13 @@ def load(ctx: click.Context, directory: Path, source: str, mapping: Path | None,
 @cli.command()
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Config file to use (it becomes the active version).")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Score as of this date (default: the newest event in the data).")
+@models_dir_option
 @click.pass_context
 @_friendly
-def score(ctx: click.Context, config: Path | None, as_of: datetime | None) -> None:
-    """Score every customer in the store with the active (or given) config."""
-    _score(_engine(ctx), config, as_of.replace(tzinfo=timezone.utc) if as_of else None)
+def score(ctx: click.Context, config: Path | None, as_of: datetime | None, models_dir: Path | None) -> None:
+    """Score every customer in the store with the active (or given) config; the newest churn model in
+    the models folder (if any) adds each customer's churn risk."""
+    _score(_engine(ctx), config, as_of.replace(tzinfo=timezone.utc) if as_of else None, models_dir)
 
 
 @cli.command()

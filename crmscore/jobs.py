@@ -36,6 +36,7 @@ __all__ = [
     "JobRecord",
     "JobReporter",
     "JobRunner",
+    "error_text",
     "get_job",
     "list_jobs",
     "scoring_work",
@@ -104,7 +105,7 @@ def list_jobs(
         return [_record(r) for r in conn.execute(stmt)]
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     """One line, bounded: errors of database drivers carry the SQL on later lines."""
     first = (str(exc).strip().splitlines() or [""])[0]
     return f"{type(exc).__name__}: {first}"[:_MAX_ERROR]
@@ -227,7 +228,7 @@ class JobRunner:
             live.record = replace(
                 live.record,
                 status=FAILED,
-                error=exc.error if isinstance(exc, JobFailed) else _error_text(exc),
+                error=exc.error if isinstance(exc, JobFailed) else error_text(exc),
                 result=dict(exc.result) if isinstance(exc, JobFailed) else live.record.result,
                 finished_at=datetime.now(UTC),
             )
@@ -300,7 +301,7 @@ def scoring_work(config_path: Path | None = None) -> Work:
                 failed = conn.execute(
                     select(func.min(scoring_runs.c.id)).where(scoring_runs.c.id > mark, scoring_runs.c.status == FAILED)
                 ).scalar()
-            raise JobFailed(_error_text(exc), {"scoring_run_id": failed} if failed else {}) from exc
+            raise JobFailed(error_text(exc), {"scoring_run_id": failed} if failed else {}) from exc
         return {"scoring_run_id": record.id, "customers_scored": record.customers_scored}
 
     return work

@@ -24,18 +24,9 @@ _SOURCES = click.option(
 
 
 def _config(sources_file: Path, name: str) -> Any:
-    from connector.sources_config import SourcesError, load_sources
-    from crmscore.errors import UserFacingError
+    from crmscore.sync_jobs import find_source
 
-    if not sources_file.is_file():
-        raise UserFacingError(f"{sources_file}: no sources file; copy configs/sources/example.yaml and edit it")
-    configs = load_sources(sources_file)
-    if name not in configs:
-        from connector.mapping import did_you_mean
-
-        raise SourcesError(f"{sources_file}: no source named {name!r}{did_you_mean(name, configs)}; "
-                           f"sources are {', '.join(configs) or 'none'}")
-    return configs[name]
+    return find_source(sources_file, name)
 
 
 def _progress() -> Any:
@@ -72,16 +63,13 @@ def sync(ctx: click.Context, source_name: str, full: bool, reconcile: bool | Non
          sources_file: Path) -> None:
     """Bring the store up to date with the CRM named SOURCE in the sources file."""
     from connector.sources_config import build_source
-    from connector.sync import SyncOptions, sync_source
+    from connector.sync import sync_source
+    from crmscore.sync_jobs import sync_options
 
     config = _config(sources_file, source_name)
     engine = open_engine(ctx)
     source = build_source(config)
-    options = SyncOptions(
-        lookback=config.lookback, margin=config.margin, full=full, streams=streams,
-        reconcile="auto" if reconcile is None else ("always" if reconcile else "never"),
-        reconcile_every=config.reconcile_every,
-    )
+    options = sync_options(config, full=full, streams=streams, reconcile=reconcile)
     with _progress() as bar:
         task = bar.add_task(f"syncing {source_name}", total=None)
         report = sync_source(engine, source, options=options,
@@ -108,12 +96,13 @@ def writeback(ctx: click.Context, source_name: str, dry_run: bool, batch_size: i
     """Write the current scores into the CRM's custom fields (only values that changed)."""
     from connector.sources_config import build_source, build_writer
     from connector.writeback import write_back
+    from crmscore.sync_jobs import writeback_batch_size
 
     config = _config(sources_file, source_name)
     engine = open_engine(ctx)
     source = build_source(config)
     writer = build_writer(config, source)
-    size = batch_size or int(config.writeback.get("batch_size", 100))
+    size = writeback_batch_size(config, batch_size)
     with _progress() as bar:
         task = bar.add_task(f"writing scores to {source_name}", total=None)
         report = write_back(engine, source_name, writer, dry_run=dry_run, batch_size=size,
