@@ -31,6 +31,7 @@ from strawberry.types.unset import UnsetType
 
 from crmscore.alerts import AlertEvent, alert_bus
 from crmscore.jobs import SUCCEEDED, JobRecord
+from crmscore.pubsub import alert_payload
 from graphql_api.context import ApiContext, AppState
 from graphql_api.events import ALERTS, JOBS, make_bus
 from graphql_api.metrics import ApiMetrics, MetricsMiddleware
@@ -107,7 +108,7 @@ def _job_listener(state: AppState) -> Any:
 
 def _alert_listener(state: AppState) -> Any:
     def raised(event: AlertEvent) -> None:
-        state.bus.publish(ALERTS, asdict(event))
+        state.bus.publish(ALERTS, alert_payload(event))
 
     return raised
 

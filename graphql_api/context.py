@@ -25,6 +25,7 @@ from strawberry.dataloader import DataLoader
 from crmscore.auth import Principal
 from crmscore.jobs import JobRunner
 from graphql_api.alert_store import AlertRecord, fetch_customer_alerts
+from graphql_api.churn_reads import ChurnRiskRecord, fetch_churn_risks
 from graphql_api.errors import forbidden, unauthenticated
 from graphql_api.events import LocalBus
 from graphql_api.history import ScorePointRecord, fetch_history
@@ -159,6 +160,7 @@ class ApiContext:
         """Fresh loaders (each request; each event of a long-lived subscription)."""
         self.indicators: DataLoader[int, list[IndicatorRecord]] = DataLoader(load_fn=self._load_indicators)
         self.customers: DataLoader[int, CustomerRecord | None] = DataLoader(load_fn=self._load_customers)
+        self.churn_risks: DataLoader[int, ChurnRiskRecord | None] = DataLoader(load_fn=self._load_churn_risks)
         self._alert_loaders: dict[tuple[int, tuple[str, ...] | None], DataLoader[int, list[AlertRecord]]] = {}
         self._history_loaders: dict[int, DataLoader[int, list[ScorePointRecord]]] = {}
         self._served = None
@@ -233,6 +235,11 @@ class ApiContext:
     async def _load_indicators(self, keys: Sequence[int]) -> list[list[IndicatorRecord]]:
         served = await self.served_run()
         found = await run_in_threadpool(fetch_indicators, self.engine, served, list(keys))
+        return [found[k] for k in keys]
+
+    async def _load_churn_risks(self, keys: Sequence[int]) -> list[ChurnRiskRecord | None]:
+        served = await self.served_run()
+        found = await run_in_threadpool(fetch_churn_risks, self.engine, served.run_id, list(keys))
         return [found[k] for k in keys]
 
     async def _load_customers(self, keys: Sequence[int]) -> list[CustomerRecord | None]:

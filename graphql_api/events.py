@@ -10,30 +10,22 @@ reaches a browser connected to process B; without Redis the relay is a direct ca
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
+
+# Channel names and encoding live outside the API: ``crmscore score`` publishes alerts in them too.
+from crmscore.pubsub import ALERTS, JOBS, REDIS_PREFIX, decode, encode, redis_channel
 
 __all__ = ["ALERTS", "JOBS", "EventBus", "LocalBus", "RedisBus", "make_bus"]
 
 log = logging.getLogger(__name__)
 
-ALERTS = "alerts"
-JOBS = "jobs"
 _QUEUE_SIZE = 1000
-_REDIS_PREFIX = "crmscore:"
 
 Payload = dict[str, Any]
-
-
-def _default(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot encode {type(value).__name__}")
 
 
 class LocalBus:
@@ -59,7 +51,7 @@ class LocalBus:
                 continue
 
     def publish(self, channel: str, payload: Payload) -> None:
-        self.deliver(channel, json.loads(json.dumps(payload, default=_default)))
+        self.deliver(channel, decode(encode(payload)))
 
     def listener_count(self, channel: str) -> int:
         with self._lock:
@@ -103,7 +95,7 @@ class RedisBus(LocalBus):
 
     def publish(self, channel: str, payload: Payload) -> None:
         try:
-            self._publisher.publish(_REDIS_PREFIX + channel, json.dumps(payload, default=_default))
+            self._publisher.publish(redis_channel(channel), encode(payload))
         except Exception:
             log.exception("could not publish a %s event to Redis", channel)
 
@@ -121,15 +113,15 @@ class RedisBus(LocalBus):
         client = aioredis.Redis.from_url(self.url)
         pubsub = client.pubsub()
         try:
-            await pubsub.psubscribe(_REDIS_PREFIX + "*")
+            await pubsub.psubscribe(redis_channel("*"))
             assert self._ready is not None
             self._ready.set()
             async for message in pubsub.listen():
                 if message.get("type") != "pmessage":
                     continue
-                channel = message["channel"].decode()[len(_REDIS_PREFIX) :]
+                channel = message["channel"].decode()[len(REDIS_PREFIX) :]
                 try:
-                    payload = json.loads(message["data"])
+                    payload = decode(message["data"])
                 except ValueError:
                     continue
                 self.deliver(channel, payload)

@@ -25,6 +25,14 @@ from graphql_api.payloads import (
     validation_failed,
 )
 from graphql_api.run_types import Job
+from graphql_api.sync_mutations import (
+    RunSyncInput,
+    RunSyncPayload,
+    WriteBackScoresInput,
+    WriteBackScoresPayload,
+    run_sync,
+    write_back_scores,
+)
 
 __all__ = ["AlertMutations", "JobMutations", "admin_or_forbidden"]
 
@@ -117,3 +125,17 @@ class JobMutations:
             started=started,
             client_mutation_id=None if input is None else input.client_mutation_id,
         )
+
+    @strawberry.mutation(
+        description="Sync a source of the server's sources file into the store (as `crmscore sync`) and return its "
+        "job at once. Admin keys; a key limited to a source may sync only that source."
+    )
+    async def run_sync(self, info: Info, input: RunSyncInput) -> RunSyncPayload:
+        return await run_sync(info, input)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="Write the current scores into a source's CRM fields (as `crmscore writeback`; only changed "
+        "values) and return its job at once. Admin keys; a key limited to a source may write only to that source."
+    )
+    async def write_back_scores(self, info: Info, input: WriteBackScoresInput) -> WriteBackScoresPayload:
+        return await write_back_scores(info, input)  # type: ignore[no-any-return]

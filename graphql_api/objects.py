@@ -22,6 +22,7 @@ from graphql_api.reads import CustomerRecord
 
 if TYPE_CHECKING:
     from graphql_api.alert_types import Alert, AlertStatus
+    from graphql_api.predictive import ChurnRisk
 
 __all__ = [
     "Contribution",
@@ -166,6 +167,15 @@ class Customer:
             return None
         rows = await info.context.indicators.load(self.pk)
         return next((r.value for r in rows if r.key == key), None)
+
+    @strawberry.field(
+        description="Churn risk from the churn model the served run applied, with its drivers; "
+        "null when that run applied no model (none was trained)."
+    )
+    async def churn_risk(self, info: Info) -> Annotated[ChurnRisk, strawberry.lazy("graphql_api.predictive")] | None:
+        from graphql_api.predictive import churn_risk_of
+
+        return await churn_risk_of(info, self.pk)
 
     @strawberry.field(description="The score in the last `last` succeeded runs up to the served one, oldest first.")
     async def score_history(

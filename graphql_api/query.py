@@ -34,7 +34,19 @@ from graphql_api.ids import decode_id
 from graphql_api.objects import Customer, CustomerConnection, CustomerEdge
 from graphql_api.ordering import CustomerOrderBy, sort_spec
 from graphql_api.pagination import Connection, Edge, PageInfo, PageSize, page_size
+from graphql_api.kpis import (
+    CAMPAIGN_ROI_DESCRIPTION,
+    COHORT_RETENTION_DESCRIPTION,
+    PORTFOLIO_KPIS_DESCRIPTION,
+    CampaignRoi,
+    Cohort,
+    PeriodKpis,
+    resolve_campaign_roi,
+    resolve_cohort_retention,
+    resolve_portfolio_kpis,
+)
 from graphql_api.portfolio import Portfolio
+from graphql_api.predictive import AbTestResult, BacktestResult, resolve_ab_test, resolve_backtest
 from graphql_api.reads import fetch_customer_page, fetch_customers
 from graphql_api.run_reads import (
     count_rows,
@@ -144,6 +156,21 @@ class Query:
     def portfolio(self, info: Info) -> Portfolio:
         info.context.viewer()
         return Portfolio()
+
+    portfolio_kpis: list[PeriodKpis] = strawberry.field(resolver=resolve_portfolio_kpis, description=PORTFOLIO_KPIS_DESCRIPTION)
+    campaign_roi: list[CampaignRoi] = strawberry.field(resolver=resolve_campaign_roi, description=CAMPAIGN_ROI_DESCRIPTION)
+    cohort_retention: list[Cohort] = strawberry.field(resolver=resolve_cohort_retention, description=COHORT_RETENTION_DESCRIPTION)
+
+    backtest: BacktestResult = strawberry.field(
+        resolver=resolve_backtest,
+        description="How well a config's health score at a past date ranked the customers who churned in the "
+        "horizon after it (ROC AUC, churn per band), with suggested weights as a draft that is never applied.",
+    )
+    ab_test: AbTestResult = strawberry.field(
+        resolver=resolve_ab_test,
+        description="Compare a treatment group with a control group on retention, revenue and score change "
+        "over a window: tests, confidence intervals and a plain-words verdict.",
+    )
 
     @strawberry.field(description="Alerts, newest first.")
     async def alerts(

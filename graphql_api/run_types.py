@@ -32,6 +32,12 @@ class ScoringRun:
     finished_at: datetime | None
     customers_scored: int
     error: str | None = strawberry.field(description="The first line of the error of a failed run.")
+    churn_model_version: int | None = strawberry.field(
+        default=None, description="The churn model the run applied; null: none (churnNote says why)."
+    )
+    churn_note: str | None = strawberry.field(
+        default=None, description="Churn risk in this run: which model rated how many customers, or why none did."
+    )
 
     @classmethod
     def from_record(cls, rec: Any) -> ScoringRun:
@@ -45,6 +51,8 @@ class ScoringRun:
             finished_at=rec.finished_at,
             customers_scored=rec.customers_scored,
             error=first_line(rec.error),
+            churn_model_version=getattr(rec, "churn_model_version", None),
+            churn_note=getattr(rec, "churn_note", None),
         )
 
 
@@ -55,7 +63,13 @@ class SyncRun:
     status: str = strawberry.field(description="running, succeeded or failed.")
     started_at: datetime
     finished_at: datetime | None
-    counts: JSON = strawberry.field(description="Per entity: read, inserted, updated, skipped.")
+    counts: JSON = strawberry.field(
+        description="Counts keyed by what was read. A file load: per entity (`customers`, `orders`, ...) with "
+        "`read inserted updated skipped`. A CRM sync: per stream (`partners`, `accounts`, ...) with `read inserted "
+        "updated deleted skipped failed deferred echoes pages`. A write-back (source `<source>:writeback`): one key "
+        "`writeback` with `read` (changed records planned), `updated` (written), `failed` (refused by the CRM), "
+        "`skipped` (unchanged) and `pages` (batches)."
+    )
     error_count: int = strawberry.field(description="How many record errors (data-quality problems) it reported.")
     errors: JSON = strawberry.field(description="The first record errors: where, and what is wrong.")
 
@@ -101,6 +115,14 @@ class Job:
     def scoring_run_id(self) -> strawberry.ID | None:
         run = self.result.get("scoring_run_id") if isinstance(self.result, dict) else None
         return strawberry.ID(encode_id("ScoringRun", int(run))) if isinstance(run, int) else None
+
+    @strawberry.field(
+        description="The run a sync or write-back job recorded (also when it failed), as listed by syncRuns; "
+        "write-back runs have the source `<source>:writeback`. Null for a dry run or when nothing had to be written."
+    )
+    def sync_run_id(self) -> strawberry.ID | None:
+        run = self.result.get("sync_run_id") if isinstance(self.result, dict) else None
+        return strawberry.ID(encode_id("SyncRun", int(run))) if isinstance(run, int) else None
 
     @classmethod
     def from_record(cls, r: JobRecord) -> Job:

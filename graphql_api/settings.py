@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 __all__ = ["ApiSettings", "crm_url_variable"]
@@ -42,6 +43,8 @@ class ApiSettings:
     job_workers: int = 2
     public_metrics: bool = False  # /metrics without a key (e.g. scraped on a private network)
     admin_secret: str | None = None  # signs the admin page's session cookies (CRMSCORE_ADMIN_SECRET)
+    # The CRMs runSync / writeBackScores may reach: the same file as `crmscore sync` (CRMSCORE_SOURCES).
+    sources_file: Path = Path("sources.yaml")
 
     @property
     def websocket_origins(self) -> tuple[str, ...]:
@@ -62,6 +65,7 @@ class ApiSettings:
             crm_urls=MappingProxyType(crm_urls),
             public_metrics=env.get("CRMSCORE_METRICS_PUBLIC", "").lower() in ("1", "true", "yes"),
             admin_secret=env.get("CRMSCORE_ADMIN_SECRET") or None,
+            sources_file=Path(env.get("CRMSCORE_SOURCES") or "sources.yaml"),
         )
 
     def crm_url(self, source: str, external_id: str) -> str | None:
