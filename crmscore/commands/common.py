@@ -92,7 +92,15 @@ def step(label: str) -> Iterator[None]:
 
 
 def open_engine(ctx: click.Context) -> Engine:
-    """The store named by the root command's ``--database-url`` (or the environment), migrated."""
+    """The store named by the root command's ``--database-url`` (or the environment), migrated.
+
+    One engine per command invocation, disposed when the command ends: an embedding caller (a test
+    runner, a notebook) would otherwise keep a PostgreSQL connection pool open per call.
+    """
     root = ctx.find_root()
     root.ensure_object(dict)
-    return open_store(root.obj.get("database_url"))
+    engine = root.obj.get("_engine")
+    if engine is None:
+        engine = root.obj["_engine"] = open_store(root.obj.get("database_url"))
+        root.call_on_close(engine.dispose)
+    return engine

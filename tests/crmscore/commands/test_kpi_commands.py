@@ -1,7 +1,7 @@
 """``crmscore model kpis`` and ``crmscore model cohorts`` as a user runs them, on a real store.
 
 The store holds the hand-built portfolio of tests/crmscore/kpi_store.py. Reading and figures are
-checked on both backends in tests/crmscore/test_portfolio_kpis.py; here SQLite is enough.
+checked in detail in tests/crmscore/test_portfolio_kpis.py; here the commands run on both backends.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
 from crmscore.cli import cli
+from tests.conftest import BACKENDS
 from tests.crmscore.kpi_store import seed_kpi_store
 
 Q1 = ["--from", "2025-01-01", "--to", "2025-03-31"]
 
 
-@pytest.fixture
-def store(copy_store: Any, tmp_path: Path) -> Iterator[Engine]:
-    with copy_store("sqlite", tmp_path) as engine:
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, copy_store: Any, tmp_path: Path) -> Iterator[Engine]:
+    with copy_store(request.param, tmp_path) as engine:
         seed_kpi_store(engine)
         yield engine
 

@@ -1,9 +1,7 @@
 """The churn model from the command line: train → score applies it → report, one models folder;
 and ``crmscore model abtest`` choosing its groups from the store.
 
-The commands run on SQLite only (as the other command tests do): a command opens its own engine and
-leaves it to the process's end, which a PostgreSQL test would report as a leaked connection. What the
-commands call is tested on both backends in tests/crmscore/test_churn_scoring.py and test_abtest_store.py.
+Run on SQLite and PostgreSQL: each command opens its own engine and disposes of it when it ends.
 """
 
 from __future__ import annotations
@@ -24,11 +22,12 @@ from crmscore.cli import cli
 from crmscore.sample import generate
 from store import tables as t
 from store.upsert import upsert
+from tests.conftest import BACKENDS
 
 
-@pytest.fixture
-def engine(tmp_path: Path, copy_store: Any) -> Iterator[Engine]:
-    with copy_store("sqlite", tmp_path) as eng:
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path, copy_store: Any) -> Iterator[Engine]:
+    with copy_store(request.param, tmp_path) as eng:
         yield eng
 
 
