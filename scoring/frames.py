@@ -12,7 +12,16 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
-__all__ = ["COLUMNS", "ON_DEMAND_FRAMES", "TIMESTAMP_COLUMNS", "CRMFrames", "FramesError", "is_loaded", "not_loaded"]
+__all__ = [
+    "COLUMNS",
+    "ON_DEMAND_FRAMES",
+    "CRMFrames",
+    "FramesError",
+    "check_frame",
+    "empty_frame",
+    "is_loaded",
+    "not_loaded",
+]
 
 #: Required columns per frame, with the dtype an empty frame gets.
 COLUMNS: Mapping[str, Mapping[str, str]] = {
@@ -58,12 +67,6 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
     },
 }
 
-#: Columns that must hold timezone-aware UTC timestamps.
-TIMESTAMP_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    frame: tuple(col for col, dtype in cols.items() if dtype.startswith("datetime64"))
-    for frame, cols in COLUMNS.items()
-}
-
 
 #: Frames only some indicator kinds use (they declare it with ``register(..., reads=...)``). A
 #: store may leave them unread when no configured indicator needs them: order lines are the largest
@@ -92,8 +95,35 @@ def is_loaded(frame: pd.DataFrame) -> bool:
     return not frame.attrs.get(_NOT_LOADED, False)
 
 
+def empty_frame(columns: Mapping[str, str]) -> pd.DataFrame:
+    """No rows, and every column of a contract (column → dtype) with its dtype."""
+    return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in columns.items()})
+
+
 def _empty(frame: str) -> pd.DataFrame:
-    return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in COLUMNS[frame].items()})
+    return empty_frame(COLUMNS[frame])
+
+
+def check_frame(where: str, frame: object, columns: Mapping[str, str], *, integer_ids: bool = False) -> None:
+    """Raise :class:`FramesError` naming ``where`` and the column when ``frame`` breaks its contract
+    (``columns``: column → dtype; every ``datetime64`` column must hold timezone-aware UTC stamps).
+
+    Empty frames only need their columns: their dtypes cannot change a result, and a store query
+    with no rows has untyped columns. ``integer_ids`` also requires an integer ``customer_id``.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise FramesError(f"{where}: expected a pandas DataFrame, got {type(frame).__name__}")
+    missing = [col for col in columns if col not in frame.columns]
+    if missing:
+        raise FramesError(f"{where}: missing column(s) {', '.join(missing)}")
+    if frame.empty:
+        return
+    if integer_ids and not pd.api.types.is_integer_dtype(frame["customer_id"].dtype):
+        raise FramesError(f"{where}.customer_id: expected integer ids, got dtype {frame['customer_id'].dtype}")
+    for col, declared in columns.items():
+        dtype = frame[col].dtype
+        if declared.startswith("datetime64") and (not isinstance(dtype, pd.DatetimeTZDtype) or str(dtype.tz) != "UTC"):
+            raise FramesError(f"{where}.{col}: expected timezone-aware UTC timestamps, got dtype {dtype}")
 
 
 @dataclass(frozen=True)
@@ -125,24 +155,7 @@ class CRMFrames:
         Empty frames only need their columns: their dtypes cannot change a result.
         """
         for f in fields(self):
-            frame = getattr(self, f.name)
-            if not isinstance(frame, pd.DataFrame):
-                raise FramesError(f"frames.{f.name}: expected a pandas DataFrame, got {type(frame).__name__}")
-            missing = [col for col in COLUMNS[f.name] if col not in frame.columns]
-            if missing:
-                raise FramesError(f"frames.{f.name}: missing column(s) {', '.join(missing)}")
-            if frame.empty:
-                continue  # nothing to misread; a store query with no rows has untyped columns
-            if not pd.api.types.is_integer_dtype(frame["customer_id"].dtype):
-                raise FramesError(
-                    f"frames.{f.name}.customer_id: expected integer ids, got dtype {frame['customer_id'].dtype}"
-                )
-            for col in TIMESTAMP_COLUMNS[f.name]:
-                dtype = frame[col].dtype
-                if not isinstance(dtype, pd.DatetimeTZDtype) or str(dtype.tz) != "UTC":
-                    raise FramesError(
-                        f"frames.{f.name}.{col}: expected timezone-aware UTC timestamps, got dtype {dtype}"
-                    )
+            check_frame(f"frames.{f.name}", getattr(self, f.name), COLUMNS[f.name], integer_ids=True)
         ids = self.customers["customer_id"]
         if ids.duplicated().any():
             dup = ids[ids.duplicated()].iloc[0]

@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
+from scoring.frames import check_frame, empty_frame
+
 __all__ = ["KPI_INPUT_COLUMNS", "KpiInputs", "rows_of_customers", "segment_customers"]
 
 #: Required columns per frame, with the dtype an empty frame gets. Extra columns are allowed.
@@ -42,7 +44,7 @@ _PER_CUSTOMER = ("orders", "surveys", "cases")
 
 
 def _empty(frame: str) -> pd.DataFrame:
-    return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in KPI_INPUT_COLUMNS[frame].items()})
+    return empty_frame(KPI_INPUT_COLUMNS[frame])
 
 
 def rows_of_customers(frame: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
@@ -83,22 +85,9 @@ class KpiInputs:
         return cls(**{name: frames.get(name, _empty(name)) for name in KPI_INPUT_COLUMNS})
 
     def check(self) -> None:
-        """Raise ``ValueError`` naming the first frame and column that breaks the contract."""
+        """Raise ``FramesError`` (a ``ValueError``) naming the first frame and column that breaks the contract."""
         for f in fields(self):
-            frame = getattr(self, f.name)
-            if not isinstance(frame, pd.DataFrame):
-                raise ValueError(f"kpi inputs.{f.name}: expected a pandas DataFrame, got {type(frame).__name__}")
-            missing = [col for col in KPI_INPUT_COLUMNS[f.name] if col not in frame.columns]
-            if missing:
-                raise ValueError(f"kpi inputs.{f.name}: missing column(s) {', '.join(missing)}")
-            if frame.empty:
-                continue
-            for col, dtype in KPI_INPUT_COLUMNS[f.name].items():
-                actual = frame[col].dtype
-                if dtype.startswith("datetime64") and (
-                    not isinstance(actual, pd.DatetimeTZDtype) or str(actual.tz) != "UTC"
-                ):
-                    raise ValueError(f"kpi inputs.{f.name}.{col}: expected timezone-aware UTC timestamps, got dtype {actual}")
+            check_frame(f"kpi inputs.{f.name}", getattr(self, f.name), KPI_INPUT_COLUMNS[f.name])
 
     def for_customers(self, ids: pd.Index) -> KpiInputs:
         """Only the rows of these customers in the per-customer frames; leads and campaigns unchanged.
