@@ -17,11 +17,11 @@ from strawberry.scalars import JSON
 from graphql_api.config_types import ConfigIssue, ConfigVersion
 from graphql_api.context import ApiContext
 from graphql_api.ids import encode_id
-from graphql_api.mutation import admin_or_forbidden
 from graphql_api.payloads import (
     Forbidden,
     NotFound,
     ValidationFailed,
+    admin_or_forbidden,
     not_found,
     validation_failed,
 )

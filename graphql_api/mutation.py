@@ -20,7 +20,7 @@ from graphql_api.payloads import (
     Forbidden,
     NotFound,
     ValidationFailed,
-    forbidden_error,
+    admin_or_forbidden,
     not_found,
     validation_failed,
 )
@@ -34,19 +34,9 @@ from graphql_api.sync_mutations import (
     write_back_scores,
 )
 
-__all__ = ["AlertMutations", "JobMutations", "admin_or_forbidden"]
+__all__ = ["AlertMutations", "JobMutations"]
 
 Info = strawberry.Info[ApiContext, None]
-
-
-def admin_or_forbidden(info: Info, action: str, *, all_sources: bool) -> Forbidden | None:
-    """Forbidden unless the key is an admin (and, for ``all_sources`` actions, not source-limited)."""
-    principal = info.context.viewer()
-    if not principal.is_admin:
-        return forbidden_error(f"{action} needs an admin key; this key is a {principal.role}")
-    if all_sources and principal.source is not None:
-        return forbidden_error(f"{action} affects every source; this key is limited to {principal.source}")
-    return None
 
 
 @strawberry.input

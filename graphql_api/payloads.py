@@ -8,12 +8,23 @@ one ``... on MutationError { code message }`` selection covers them all.
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from graphql_api.config_types import ConfigIssue
 from graphql_api.errors import ErrorCode
 
-__all__ = ["Forbidden", "MutationError", "NotFound", "ValidationFailed", "forbidden_error", "not_found", "validation_failed"]
+__all__ = [
+    "Forbidden",
+    "MutationError",
+    "NotFound",
+    "ValidationFailed",
+    "admin_or_forbidden",
+    "forbidden_error",
+    "not_found",
+    "validation_failed",
+]
 
 
 @strawberry.interface(description="What every mutation error has: a code to branch on and a message to show.")
@@ -47,3 +58,18 @@ def not_found(message: str) -> NotFound:
 
 def forbidden_error(message: str) -> Forbidden:
     return Forbidden(code=ErrorCode.FORBIDDEN, message=message)
+
+
+def admin_or_forbidden(
+    info: strawberry.Info[Any, Any], action: str, *, all_sources: bool = False, source: str | None = None
+) -> Forbidden | None:
+    """Forbidden unless the key is an admin. An ``all_sources`` action also needs a key limited to no
+    source; an action on one ``source`` needs a key limited to none or to that source."""
+    principal = info.context.viewer()
+    if not principal.is_admin:
+        return forbidden_error(f"{action} needs an admin key; this key is a {principal.role}")
+    if all_sources and principal.source is not None:
+        return forbidden_error(f"{action} affects every source; this key is limited to {principal.source}")
+    if source is not None and principal.source is not None and principal.source != source:
+        return forbidden_error(f"{action}: this key is limited to source {principal.source!r}, not {source!r}")
+    return None

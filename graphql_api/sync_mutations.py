@@ -34,7 +34,7 @@ from graphql_api.payloads import (
     Forbidden,
     NotFound,
     ValidationFailed,
-    forbidden_error,
+    admin_or_forbidden,
     not_found,
     validation_failed,
 )
@@ -105,15 +105,6 @@ WriteBackScoresPayload = Annotated[
 ]
 
 
-def _refused(info: Info, action: str, source: str) -> Forbidden | None:
-    principal = info.context.viewer()
-    if not principal.is_admin:
-        return forbidden_error(f"{action} needs an admin key; this key is a {principal.role}")
-    if principal.source is not None and principal.source != source:
-        return forbidden_error(f"{action}: this key is limited to source {principal.source!r}, not {source!r}")
-    return None
-
-
 async def _source(info: Info, action: str, name: str) -> Any:
     """The source's config, or the payload error that says why there is none."""
     if not name.strip():
@@ -130,7 +121,7 @@ async def _source(info: Info, action: str, name: str) -> Any:
 
 
 async def run_sync(info: Info, data: RunSyncInput) -> Any:
-    refused = _refused(info, "runSync", data.source)
+    refused = admin_or_forbidden(info, "runSync", source=data.source)
     if refused is not None:
         return refused
     config = await _source(info, "runSync", data.source)
@@ -152,7 +143,7 @@ async def run_sync(info: Info, data: RunSyncInput) -> Any:
 
 
 async def write_back_scores(info: Info, data: WriteBackScoresInput) -> Any:
-    refused = _refused(info, "writeBackScores", data.source)
+    refused = admin_or_forbidden(info, "writeBackScores", source=data.source)
     if refused is not None:
         return refused
     if data.batch_size is not None and not 1 <= data.batch_size <= MAX_BATCH_SIZE:
