@@ -2,7 +2,8 @@
 
 Score-based figures come from the stored scoring runs (so the dashboard shows what was really
 computed, and changes when a new run lands); order-based KPIs reuse the pure ``scoring.kpis``
-functions on the store's orders, so the page and the KPI reports cannot disagree.
+functions on the orders the KPI reports read (``crmscore.portfolio_kpis``), so the page and the
+reports cannot disagree.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select, update
 
 from crmscore.pipeline import latest_run
+from crmscore.portfolio_kpis import read_kpi_inputs
 from crmscore.summary import summarise_run
 from scoring.kpis.cohorts import cohort_retention
 from scoring.kpis.periods import calendar_periods, period_label, periods
@@ -51,19 +53,6 @@ def _run_history(conn: Connection) -> list[dict[str, Any]]:
         }
         for rid, as_of, fin, cv, mean, n in rows
     ]
-
-
-def _orders(conn: Connection) -> pd.DataFrame:
-    o = t.orders.c
-    c = t.customers.c
-    rows = conn.execute(
-        select(c.id.label("customer_id"), o.kind, o.ordered_at).join_from(
-            t.orders, t.customers, (o.customer_external_id == c.external_id) & (o.source == c.source)
-        )
-    ).all()
-    frame = pd.DataFrame(rows, columns=["customer_id", "kind", "ordered_at"])
-    frame["ordered_at"] = pd.to_datetime(frame["ordered_at"], utc=True)
-    return frame
 
 
 def _kpi_trends(orders: pd.DataFrame, end: datetime) -> dict[str, list[Any]]:
@@ -140,7 +129,7 @@ def dashboard_data(engine: Engine) -> dict[str, Any]:
             return {"run": None, "history": [], "alerts": open_alerts(conn)}
         summary = summarise_run(conn, run, lowest=10)
         history = _run_history(conn)
-        orders = _orders(conn)
+        orders = read_kpi_inputs(conn, orders_only=True).orders
         alerts = open_alerts(conn)
         c = t.customers.c
         ids = dict(conn.execute(select(c.external_id, c.id)).all())
