@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,9 +22,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from crmscore.errors import UserFacingError
 from store.tables import api_keys
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ADMIN",
@@ -163,7 +167,15 @@ def verify_key(engine: Engine, presented: str) -> Principal | None:
     return Principal(key_id=row.id, name=row.name, role=row.role, source=row.source)
 
 
-def touch_key(engine: Engine, key_id: int) -> None:
-    """Record that a key was used (callers throttle this; it is bookkeeping, not security)."""
-    with engine.begin() as conn:
-        conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=datetime.now(UTC)))
+def touch_key(engine: Engine, key_id: int) -> bool:
+    """Record that a key was used (callers throttle this). Returns False if the store was busy.
+
+    This is bookkeeping, not security: a request must not fail because a long scoring run holds
+    SQLite's single write lock, so a busy store skips the stamp (logged) and the next use retries."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=datetime.now(UTC)))
+    except OperationalError as exc:
+        log.warning("could not record the use of API key %s: %s", key_id, str(exc.orig or exc).splitlines()[0])
+        return False
+    return True

@@ -175,9 +175,12 @@ def run_scoring(
     applied to the run's result; without one the run records no churn risk and says why."""
     say = progress or (lambda _msg: None)
     started = datetime.now(timezone.utc)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # may save and activate the default: a write, committed at once
         version, config = resolve_config(conn, config_path)
-        say("loading customers and activity from the store")
+    # Progress is reported outside any write transaction: a job's reporter writes to the same store,
+    # and on SQLite it would wait on this thread's own lock until the busy timeout.
+    say("loading customers and activity from the store")
+    with engine.connect() as conn:
         frames = load_scoring_frames(conn, skip=unread_frames(config))
     effective_as_of = as_of or data_as_of(frames)
     with engine.begin() as conn:

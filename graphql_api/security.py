@@ -75,8 +75,9 @@ class KeyVerifier:
             due = principal.key_id is not None and now - self._touched.get(principal.key_id, -_TOUCH_EVERY) >= _TOUCH_EVERY
             if due and principal.key_id is not None:
                 self._touched[principal.key_id] = now
-        if due and principal.key_id is not None:
-            touch_key(self.engine, principal.key_id)
+        if due and principal.key_id is not None and not touch_key(self.engine, principal.key_id):
+            with self._lock:  # the store was busy: stamp it on the next use instead
+                self._touched.pop(principal.key_id, None)
         return principal
 
     async def verify_async(self, key: str) -> Principal | None:

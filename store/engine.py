@@ -22,6 +22,7 @@ __all__ = ["DEFAULT_DATABASE_URL", "database_url", "migrate", "open_store", "red
 
 DEFAULT_DATABASE_URL = "sqlite:///crmscore.db"
 _MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT = 15.0  # seconds
 
 
 def database_url(url: str | None = None) -> str:
@@ -58,6 +59,9 @@ def create(url: str | None = None) -> Engine:
         db = parsed.database or ""
         if db and db != ":memory:" and not Path(db).parent.exists():
             raise StoreUnavailable(f"cannot open {redact(resolved)}: folder {Path(db).parent} does not exist")
+        # SQLite has one writer at a time; a request that needs to write waits this long for a
+        # scoring run or sync batch to commit before it gives up with "database is locked".
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT}
     else:
         kwargs["pool_pre_ping"] = True
         kwargs["connect_args"] = {"connect_timeout": 5}

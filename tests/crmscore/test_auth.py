@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select
 
 from crmscore.auth import (
     KEY_PATTERN,
@@ -12,6 +12,7 @@ from crmscore.auth import (
     hash_key,
     list_keys,
     revoke_key,
+    touch_key,
     verify_key,
 )
 from crmscore.errors import UserFacingError
@@ -50,3 +51,23 @@ def test_bad_key_requests_are_user_errors(engine: Engine) -> None:
         create_key(engine, name="  ", role="viewer")
     with pytest.raises(UserFacingError, match="there is no API key 'nope'"):
         revoke_key(engine, "nope")
+
+
+def test_recording_a_key_use_gives_way_when_the_store_is_busy(engine: Engine) -> None:
+    """Stamping ``last_used_at`` is bookkeeping: a store whose write lock is held (a long scoring run
+    on SQLite) skips the stamp and says so, rather than failing the request that used the key."""
+    key, _ = create_key(engine, name="dashboard", role="viewer")
+    assert touch_key(engine, key.id) is True
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL takes row locks: an unrelated writer never blocks this update
+    impatient = create_engine(engine.url, connect_args={"timeout": 0.1})
+    try:
+        with engine.connect() as holder:
+            holder.exec_driver_sql("BEGIN IMMEDIATE")  # what a scoring run's write holds
+            try:
+                assert touch_key(impatient, key.id) is False
+            finally:
+                holder.exec_driver_sql("ROLLBACK")
+        assert touch_key(impatient, key.id) is True
+    finally:
+        impatient.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select, update
 
 from connector.files import FileSource
 from connector.load import load_source
@@ -97,3 +97,22 @@ def test_a_run_that_fails_is_marked_failed_with_nothing_half_written(
         assert latest_run(conn) is None
     assert row.status == "failed" and row.error == "RuntimeError: indicator exploded"
     assert _count(sample_store, t.scores) == 0
+
+
+def test_progress_is_reported_while_no_write_is_held(sample_store: Engine) -> None:
+    """A job's reporter writes its progress to the same store; on SQLite, a message said inside the
+    run's own write (the first run saves the shipped config) would wait on that lock and fail."""
+    impatient = create_engine(sample_store.url, connect_args={"timeout": 0.2} if sample_store.dialect.name == "sqlite" else {})
+    said: list[str] = []
+
+    def report(message: str) -> None:
+        with impatient.begin() as conn:  # any write: it needs the store's write lock to be free
+            conn.execute(update(t.api_keys).where(t.api_keys.c.id == -1).values(name="x"))
+        said.append(message)
+
+    try:
+        run = run_scoring(sample_store, progress=report)
+    finally:
+        impatient.dispose()
+    assert run.status == "succeeded"
+    assert said[0] == "loading customers and activity from the store" and "writing scores" in said
