@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Engine
@@ -18,7 +19,12 @@ from admin.queries import customer_detail, dashboard_data
 from admin.schema import editor_path, form_schema
 from admin.security import requires_admin
 from crmscore.config.issues import ConfigIssue
-from crmscore.config.service import active_config, preview_config, save_config, validate_config_text
+from crmscore.config.service import (
+    active_config,
+    preview_config,
+    save_config,
+    validate_config_text,
+)
 from crmscore.pipeline import run_scoring
 from crmscore.preview import HISTOGRAM_EDGES, Preview, Summary
 
@@ -61,7 +67,7 @@ def preview_json(p: Preview) -> dict[str, Any]:
     edges = list(HISTOGRAM_EDGES)
     return {
         "as_of": p.as_of.isoformat(),
-        "labels": [f"{a}–{b}" for a, b in zip(edges, edges[1:], strict=False)],
+        "labels": [f"{a}–{b}" for a, b in pairwise(edges)],
         "draft": _summary(p.draft),
         "active": _summary(p.active),
         "band_changes": p.band_changes,

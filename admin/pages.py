@@ -13,7 +13,15 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from admin.queries import acknowledge_alert, customer_detail, dashboard_data
-from admin.security import base_url, csrf_ok, csrf_token, current_admin, form_fields, login_problem, requires_admin
+from admin.security import (
+    base_url,
+    csrf_ok,
+    csrf_token,
+    current_admin,
+    form_fields,
+    login_problem,
+    requires_admin,
+)
 from crmscore.config.service import activate_config, config_versions, rollback_config
 from crmscore.pipeline import run_scoring
 

@@ -20,7 +20,13 @@ from crmscore.portfolio_kpis import read_kpi_inputs
 from crmscore.summary import summarise_run
 from scoring.kpis.cohorts import cohort_retention
 from scoring.kpis.periods import calendar_periods, period_label, periods
-from scoring.kpis.retention import churn_rate, purchases, repurchase_rate, retention_counts, retention_rate
+from scoring.kpis.retention import (
+    churn_rate,
+    purchases,
+    repurchase_rate,
+    retention_counts,
+    retention_rate,
+)
 from store import tables as t
 
 __all__ = ["acknowledge_alert", "customer_detail", "dashboard_data", "open_alerts"]

@@ -20,7 +20,13 @@ import pandas as pd
 
 from crmscore.model_files import latest_model, models_dir
 from scoring import ScoreResult
-from scoring.churn import ChurnDefinition, ChurnRisk, apply_churn_model, churn_labels, result_features
+from scoring.churn import (
+    ChurnDefinition,
+    ChurnRisk,
+    apply_churn_model,
+    churn_labels,
+    result_features,
+)
 from scoring.frames import CRMFrames
 
 __all__ = ["RunChurn", "churn_for_run", "drivers_json", "score_columns"]

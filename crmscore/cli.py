@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -172,7 +172,7 @@ def load(ctx: click.Context, directory: Path, source: str, mapping: Path | None,
 def score(ctx: click.Context, config: Path | None, as_of: datetime | None, models_dir: Path | None) -> None:
     """Score every customer in the store with the active (or given) config; the newest churn model in
     the models folder (if any) adds each customer's churn risk."""
-    _score(_engine(ctx), config, as_of.replace(tzinfo=timezone.utc) if as_of else None, models_dir)
+    _score(_engine(ctx), config, as_of.replace(tzinfo=UTC) if as_of else None, models_dir)
 
 
 @cli.command()

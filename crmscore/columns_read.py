@@ -14,18 +14,26 @@ NULL becoming the int64 minimum, which is numpy's ``NaT``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 import ctypes
 import gc
 import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Select, cast, extract, func, literal_column
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    cast,
+    extract,
+    func,
+    literal_column,
+)
 
 __all__ = ["ColumnKind", "read_columns", "release_free_memory"]
 

@@ -63,7 +63,7 @@ def load_model(path: Path) -> tuple[ChurnModel, dict[str, Any]]:
         raise ValueError(f"{path}: no such model file")
     try:
         saved = joblib.load(path)
-    except Exception as exc:  # a truncated or foreign file fails in many ways; all mean "not ours"
+    except Exception as exc:  # noqa: BLE001  a truncated or foreign file fails in many ways; all mean "not ours"
         raise ValueError(f"{path}: cannot be read as a churn model ({type(exc).__name__}: {exc})") from None
     if not isinstance(saved, dict) or not isinstance(saved.get("model"), ChurnModel):
         raise ValueError(f"{path}: not a crmscore churn model")  # noqa: TRY004 - a bad file is a user error

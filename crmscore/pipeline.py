@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,12 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from crmscore.alerts import fired_alerts, record_task_intents, run_actions, write_alerts
 from crmscore.churn_scoring import RunChurn, churn_for_run, score_columns
 from crmscore.config import DEFAULT_CONFIG_PATH, load_config
-from crmscore.config_versions import ConfigVersion, activate, active_version, save_version
+from crmscore.config_versions import (
+    ConfigVersion,
+    activate,
+    active_version,
+    save_version,
+)
 from crmscore.frames import load_frames
 from scoring import ScoreResult, score_customers
 from scoring.config import ScoringConfig
@@ -79,7 +84,7 @@ def data_as_of(frames: CRMFrames) -> datetime:
     ]
     present = [s for s in stamps if not pd.isna(s)]
     if not present:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     return max(present).to_pydatetime()
 
 
@@ -174,7 +179,7 @@ def run_scoring(
     The newest churn model in ``models_dir`` (default: ``crmscore.model_files.models_dir()``) is
     applied to the run's result; without one the run records no churn risk and says why."""
     say = progress or (lambda _msg: None)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     with engine.begin() as conn:  # may save and activate the default: a write, committed at once
         version, config = resolve_config(conn, config_path)
     # Progress is reported outside any write transaction: a job's reporter writes to the same store,
@@ -210,7 +215,7 @@ def run_scoring(
                 .where(t.scoring_runs.c.id == run_id)
                 .values(
                     status="succeeded",
-                    finished_at=datetime.now(timezone.utc),
+                    finished_at=datetime.now(UTC),
                     customers_scored=int(result.scores["health_score"].notna().sum()),
                     churn_model_version=churn.version,
                     churn_definition=churn.definition,
@@ -222,7 +227,7 @@ def run_scoring(
             conn.execute(
                 update(t.scoring_runs)
                 .where(t.scoring_runs.c.id == run_id)
-                .values(status="failed", finished_at=datetime.now(timezone.utc), error=f"{type(exc).__name__}: {exc}")
+                .values(status="failed", finished_at=datetime.now(UTC), error=f"{type(exc).__name__}: {exc}")
             )
         raise
     if alerts:

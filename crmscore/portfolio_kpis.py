@@ -42,9 +42,9 @@ from store import tables as t
 
 __all__ = [
     "CAMPAIGN_ROI_COLUMNS",
-    "KpiArgumentError",
     "DEFAULT_GROSS_MARGIN",
     "MAX_PERIODS",
+    "KpiArgumentError",
     "campaign_roi",
     "cohort_curves",
     "portfolio_kpis",

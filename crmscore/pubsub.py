@@ -57,7 +57,7 @@ def encode(payload: Payload) -> str:
 def decode(data: str | bytes) -> Payload:
     value = json.loads(data)
     if not isinstance(value, dict):
-        raise ValueError(f"an event must be a JSON object, not {type(value).__name__}")
+        raise ValueError(f"an event must be a JSON object, not {type(value).__name__}")  # noqa: TRY004  bad data
     return value
 
 

@@ -15,7 +15,7 @@ without claiming it. Write-back progress is exact: the plan says how many record
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,13 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 # SourcesError is re-exported: callers catching "the sources file is wrong" need not reach into the connector.
-from connector.sources_config import SourceConfig, SourcesError, build_source, build_writer, load_sources
+from connector.sources_config import (
+    SourceConfig,
+    SourcesError,
+    build_source,
+    build_writer,
+    load_sources,
+)
 from connector.sync import SyncOptions, SyncReport, sync_source
 from connector.writeback import WritebackReport, write_back
 from crmscore.errors import UserFacingError

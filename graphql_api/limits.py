@@ -39,7 +39,6 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
     ValidationCache,
 )
 from strawberry.extensions.base_extension import SchemaExtension

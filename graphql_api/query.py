@@ -31,9 +31,6 @@ from graphql_api.cursors import (
 from graphql_api.errors import bad_user_input
 from graphql_api.filters import CustomerFilter, compile_customer_filter
 from graphql_api.ids import decode_id
-from graphql_api.objects import Customer, CustomerConnection, CustomerEdge
-from graphql_api.ordering import CustomerOrderBy, sort_spec
-from graphql_api.pagination import Connection, Edge, PageInfo, PageSize, page_size
 from graphql_api.kpis import (
     CAMPAIGN_ROI_DESCRIPTION,
     COHORT_RETENTION_DESCRIPTION,
@@ -45,8 +42,16 @@ from graphql_api.kpis import (
     resolve_cohort_retention,
     resolve_portfolio_kpis,
 )
+from graphql_api.objects import Customer, CustomerConnection, CustomerEdge
+from graphql_api.ordering import CustomerOrderBy, sort_spec
+from graphql_api.pagination import Connection, Edge, PageInfo, PageSize, page_size
 from graphql_api.portfolio import Portfolio
-from graphql_api.predictive import AbTestResult, BacktestResult, resolve_ab_test, resolve_backtest
+from graphql_api.predictive import (
+    AbTestResult,
+    BacktestResult,
+    resolve_ab_test,
+    resolve_backtest,
+)
 from graphql_api.reads import fetch_customer_page, fetch_customers
 from graphql_api.run_reads import (
     count_rows,

@@ -16,12 +16,12 @@ values a column at a time: loading a file costs ~16 µs a row instead of ~46.
 
 from __future__ import annotations
 
-from collections import defaultdict
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -40,14 +40,14 @@ class UpsertCounts:
     inserted: int = 0
     updated: int = 0
 
-    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
+    def __iadd__(self, other: UpsertCounts) -> Self:
         self.inserted += other.inserted
         self.updated += other.updated
         return self
 
 
 def _prepare(table: Table, rows: Sequence[Mapping[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stamp = "loaded_at" in table.c
     attrs = "attributes" in table.c
     # Column defaults are applied here rather than by SQLAlchemy, because the PostgreSQL path
@@ -152,7 +152,6 @@ def upsert(
         return UpsertCounts()
     key = tuple(key)
     batch = _prepare(table, rows, key)
-    key_cols = [table.c[k] for k in key]
     columns = [c for c in batch[0] if c not in key and c != "id"]
     dialect = conn.dialect.name
 
@@ -234,7 +233,7 @@ def upsert_columns(
         if c.default is not None and c.default.is_scalar and c.name not in cols
     }
     if "loaded_at" in table.c and "loaded_at" not in cols:
-        constants["loaded_at"] = datetime.now(timezone.utc)
+        constants["loaded_at"] = datetime.now(UTC)
     if "attributes" in table.c:
         if "attributes" in cols:
             cols["attributes"] = np.array([{} if b is None else b for b in cols["attributes"]], dtype=object)
@@ -294,12 +293,9 @@ def _upsert_postgresql(
     conn.exec_driver_sql(f'TRUNCATE "{stage}"')
     convert = _converters(conn, table, names)
     driver = conn.connection.driver_connection
-    with driver.cursor() as cur:  # type: ignore[union-attr]
-        with cur.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
-            for record in batch:
-                copy.write_row(
-                    [record.get(n) if f is None else f(record.get(n)) for n, f in zip(names, convert)]
-                )
+    with driver.cursor() as cur, cur.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:  # type: ignore[union-attr]
+        for record in batch:
+            copy.write_row([record.get(n) if f is None else f(record.get(n)) for n, f in zip(names, convert, strict=True)])
     keys = ", ".join(f'"{k}"' for k in key)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in (columns or key[:1]))
     flags = conn.exec_driver_sql(

@@ -16,7 +16,13 @@ from scoring.kpis.acquisition import (
 )
 from scoring.kpis.cohorts import COHORT_COLUMNS, cohort_retention
 from scoring.kpis.inputs import KPI_INPUT_COLUMNS, KpiInputs, segment_customers
-from scoring.kpis.periods import PERIOD_KINDS, Period, calendar_periods, period_label, periods
+from scoring.kpis.periods import (
+    PERIOD_KINDS,
+    Period,
+    calendar_periods,
+    period_label,
+    periods,
+)
 from scoring.kpis.retention import (
     RetentionCounts,
     active_customers,
@@ -29,7 +35,12 @@ from scoring.kpis.retention import (
     retention_rate,
     win_back_rate,
 )
-from scoring.kpis.satisfaction import complaint_count, complaint_rate, period_csat, period_nps
+from scoring.kpis.satisfaction import (
+    complaint_count,
+    complaint_rate,
+    period_csat,
+    period_nps,
+)
 from scoring.kpis.table import KPI_COLUMNS, WHOLE_PORTFOLIO_ONLY, kpi_table
 from scoring.kpis.value import arpu, revenue
 

@@ -11,6 +11,7 @@ not depend on an inactivity threshold.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ def cohort_retention(
     ``cohort`` and ``period`` are indexes into ``periods``, which must be consecutive (each starting
     where the previous ends). Cohorts without members are left out; ages run to the last period.
     """
-    for before, after in zip(periods, periods[1:], strict=False):
+    for before, after in pairwise(periods):
         if before.end != after.start:
             raise ValueError(f"cohort periods must be consecutive: {before.label} is followed by {after.label}")
     if not periods:

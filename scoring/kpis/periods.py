@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
 import numpy as np
@@ -61,7 +61,7 @@ def periods(start: datetime | pd.Timestamp, end: datetime | pd.Timestamp, freq: 
 
 
 def _midnight(day: date) -> pd.Timestamp:
-    return pd.Timestamp(datetime.combine(day, time(), tzinfo=timezone.utc))
+    return pd.Timestamp(datetime.combine(day, time(), tzinfo=UTC))
 
 
 def calendar_periods(kind: str, first_day: date, last_day: date) -> list[Period]:
@@ -91,13 +91,12 @@ def period_label(period: Period, kind: str) -> str:
     start, end = period.start, period.end
     whole = start == start.normalize() and end == end.normalize()
     months = {"month": 1, "quarter": 3, "year": 12}[kind]
-    if whole and start.day == 1 and (start.month - 1) % months == 0:
-        if end == start + pd.DateOffset(months=months):
-            if kind == "month":
-                return start.strftime("%Y-%m")
-            if kind == "quarter":
-                return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-            return str(start.year)
+    if whole and start.day == 1 and (start.month - 1) % months == 0 and end == start + pd.DateOffset(months=months):
+        if kind == "month":
+            return start.strftime("%Y-%m")
+        if kind == "quarter":
+            return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+        return str(start.year)
     if whole:
         return f"{start.date().isoformat()}..{(end - pd.Timedelta(days=1)).date().isoformat()}"
     return period.label

@@ -33,7 +33,12 @@ from scoring.kpis.retention import (
     retention_rate,
     win_back_rate,
 )
-from scoring.kpis.satisfaction import complaint_count, complaint_rate, period_csat, period_nps
+from scoring.kpis.satisfaction import (
+    complaint_count,
+    complaint_rate,
+    period_csat,
+    period_nps,
+)
 from scoring.kpis.value import arpu, revenue
 
 __all__ = ["KPI_COLUMNS", "WHOLE_PORTFOLIO_ONLY", "kpi_table", "new_customer_clv"]

@@ -69,7 +69,7 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def login(client: TestClient, key: str):  # noqa: ANN201 - httpx response
+def login(client: TestClient, key: str):
     token = csrf_of(client.get("/admin/login").text)
     return client.post("/admin/login", data={"api_key": key, "csrf_token": token})
 

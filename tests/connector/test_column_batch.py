@@ -13,7 +13,7 @@ def test_a_column_batch_has_the_length_rows_and_equality_of_its_rows() -> None:
     assert len(batch) == 2 and batch.origin == "c.csv:2-3" and batch.errors == []
     assert batch == [{"external_id": "C1", "name": "A"}, {"external_id": "C2", "name": None}]
     assert batch[1] == {"external_id": "C2", "name": None}
-    first, second = batch
+    first, _second = batch
     assert first["external_id"] == "C1"
 
 

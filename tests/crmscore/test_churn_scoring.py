@@ -25,7 +25,12 @@ from crmscore.churn_model import TrainedChurnModel, save_model, train_from_store
 from crmscore.model_files import MODELS_DIR_ENV, load_model, models_dir
 from crmscore.pipeline import load_scoring_frames, resolve_config, run_scoring
 from crmscore.sample import generate
-from scoring.churn import ChurnDefinition, churn_labels, snapshot_features, train_churn_model
+from scoring.churn import (
+    ChurnDefinition,
+    churn_labels,
+    snapshot_features,
+    train_churn_model,
+)
 from store import tables as t
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-import crmscore.columns_read as columns_read
+from crmscore import columns_read
 from crmscore.columns_read import read_columns
 from store import tables as t
 from store.upsert import upsert
 
-T = datetime(2026, 3, 1, 9, 30, 15, 999_999, tzinfo=timezone.utc)  # a fraction SQL rounding would carry
+T = datetime(2026, 3, 1, 9, 30, 15, 999_999, tzinfo=UTC)  # a fraction SQL rounding would carry
 
 
 def _cases(n: int) -> list[dict[str, object]]:

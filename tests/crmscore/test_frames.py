@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -13,7 +13,7 @@ from scoring.frames import is_loaded
 from store import tables as t
 from store.upsert import upsert
 
-T = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone.utc)
+T = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 
 def test_frames_carry_resolved_ids_and_exact_utc_timestamps(engine: Engine) -> None:

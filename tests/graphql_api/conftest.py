@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import Engine, insert, select
@@ -244,7 +244,7 @@ class Population:
     24-29 were not scored at all. Names and external ids repeat, so ordering must tie-break on id.
     """
 
-    SCORES = [12.5, 40.0, 40.0, 55.25, 70.0, 70.0, 70.0, 91.0]
+    SCORES: ClassVar[list[float]] = [12.5, 40.0, 40.0, 55.25, 70.0, 70.0, 70.0, 91.0]
 
     def __init__(self, seed: Seeder) -> None:
         rows = []

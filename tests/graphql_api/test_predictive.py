@@ -181,7 +181,11 @@ def _window(world: World) -> dict[str, str]:
 
 
 def test_ab_test_compares_two_groups_chosen_by_rule_as_the_store_evaluation_does(world: World) -> None:
-    from graphql_api.filters import CustomerFilter, StringFilter, compile_customer_filter
+    from graphql_api.filters import (
+        CustomerFilter,
+        StringFilter,
+        compile_customer_filter,
+    )
 
     variables = {"input": {
         "treatment": {"name": "odoo customers", "filter": {"source": {"eq": "odoo"}}},

@@ -15,7 +15,12 @@ from sqlalchemy import Engine, event, true
 
 from graphql_api.alert_store import fetch_alert_page, fetch_customer_alerts
 from graphql_api.cursors import Cursor
-from graphql_api.ordering import CustomerOrderBy, CustomerOrderField, OrderDirection, sort_spec
+from graphql_api.ordering import (
+    CustomerOrderBy,
+    CustomerOrderField,
+    OrderDirection,
+    sort_spec,
+)
 from graphql_api.reads import fetch_customer_page
 
 
@@ -58,7 +63,7 @@ def test_customers_sorted_by_name_are_an_index_walk_from_the_cursor_in_both_dire
         spec = sort_spec(CustomerOrderBy(field=CustomerOrderField.NAME, direction=direction))
         cursor = Cursor(ordering=spec.name, value="Mercier", pk=42)
         for after in (None, cursor):
-            shown = plan(engine, lambda: fetch_customer_page(engine, None, true(), spec, after, 100))
+            shown = plan(engine, lambda spec=spec, after=after: fetch_customer_page(engine, None, true(), spec, after, 100))
             assert "ix_customers_name_id" in shown, shown
             assert "TEMP B-TREE FOR ORDER BY" not in shown and "Sort" not in shown, shown
             if after is not None:  # a seek to the cursor, not a filter over the rows before it

@@ -155,10 +155,13 @@ def test_admin_only_queries_are_forbidden_to_a_viewer(api: Api) -> None:
 
 def test_a_socket_without_a_valid_key_is_closed(api: Api, subtests: pytest.Subtests) -> None:
     for case, payload in {"no payload": None, "no key": {}, "bad key": {"authorization": "Bearer crms_x"}}.items():
-        with subtests.test(case), pytest.raises(WebSocketDisconnect) as closed:
-            with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-                ws.send_json({"type": "connection_init", **({"payload": payload} if payload is not None else {})})
-                ws.receive_json()
+        with (
+            subtests.test(case),
+            pytest.raises(WebSocketDisconnect) as closed,
+            api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+        ):
+            ws.send_json({"type": "connection_init", **({"payload": payload} if payload is not None else {})})
+            ws.receive_json()
         assert closed.value.code == 4403
 
 

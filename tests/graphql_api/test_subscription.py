@@ -123,16 +123,20 @@ def test_alerts_fan_out_across_api_processes_through_redis(engine: Engine, keys:
     redis.Redis.from_url(REDIS_URL).ping()  # Redis runs on these machines; fail loudly if it does not
     pks = seed.customers([{"source": "odoo", "external_id": "o1", "name": "Odoo one"}, {"source": "files", "external_id": "f1", "name": "File one"}])
     settings = ApiSettings(redis_url=REDIS_URL)
-    with serve(engine, settings) as (_host_a, app_a), serve(engine, settings) as (host_b, _app_b):
-        with socket_for(host_b, keys["viewer"]) as everyone, socket_for(host_b, keys["odoo viewer"]) as odoo:
-            subscribe(everyone, "e", ALERT_RAISED, {"min": "INFO"})
-            subscribe(odoo, "o", ALERT_RAISED, {"min": "INFO"})
-            time.sleep(0.5)
-            marker = uuid.uuid4().int % 10**9
-            bus_a = app_a.state.api.bus  # published in process A, delivered by process B
-            bus_a.publish(ALERTS, {**event(marker, "medium", pks["files/f1"]).__dict__})
-            bus_a.publish(ALERTS, {**event(marker + 1, "high", pks["odoo/o1"]).__dict__})
-            seen_all = [next(messages(everyone, 10))["payload"]["data"]["alertRaised"]["message"] for _ in range(2)]
-            seen_odoo = next(messages(odoo, 10))["payload"]["data"]["alertRaised"]["message"]
+    with (
+        serve(engine, settings) as (_host_a, app_a),
+        serve(engine, settings) as (host_b, _app_b),
+        socket_for(host_b, keys["viewer"]) as everyone,
+        socket_for(host_b, keys["odoo viewer"]) as odoo,
+    ):
+        subscribe(everyone, "e", ALERT_RAISED, {"min": "INFO"})
+        subscribe(odoo, "o", ALERT_RAISED, {"min": "INFO"})
+        time.sleep(0.5)
+        marker = uuid.uuid4().int % 10**9
+        bus_a = app_a.state.api.bus  # published in process A, delivered by process B
+        bus_a.publish(ALERTS, {**event(marker, "medium", pks["files/f1"]).__dict__})
+        bus_a.publish(ALERTS, {**event(marker + 1, "high", pks["odoo/o1"]).__dict__})
+        seen_all = [next(messages(everyone, 10))["payload"]["data"]["alertRaised"]["message"] for _ in range(2)]
+        seen_odoo = next(messages(odoo, 10))["payload"]["data"]["alertRaised"]["message"]
     assert seen_all == [f"alert {marker}", f"alert {marker + 1}"]
     assert seen_odoo == f"alert {marker + 1}"

@@ -167,8 +167,10 @@ def test_refusals_come_back_as_typed_payloads_and_start_nothing(api: Api, engine
     assert codes(api.admin, WRITE_BACK, source="suitecrm")[:2] == ("NotFound", "NOT_FOUND")
     assert codes(api.admin, RUN_SYNC, source="odoo", streams=["partners", "invoices"]) == (
         "ValidationFailed", "VALIDATION_FAILED",
-        "runSync(input.streams:): source 'odoo' has no stream 'invoices'; "
-        "streams are partners, crm_leads, sale_orders, sale_order_lines, campaigns",
+        (
+            "runSync(input.streams:): source 'odoo' has no stream 'invoices'; "
+            "streams are partners, crm_leads, sale_orders, sale_order_lines, campaigns"
+        ),
     )
     assert codes(api.admin, RUN_SYNC, source="odoo", streams=[])[:2] == ("ValidationFailed", "VALIDATION_FAILED")
     assert codes(api.admin, RUN_SYNC, source=" ")[2] == "runSync(input.source:): give a source name"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ from store.upsert import upsert
 
 
 def _run(conn) -> int:  # type: ignore[no-untyped-def]
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     cfg = conn.execute(
         insert(t.config_versions)
         .values(name="x", body={}, checksum="0", created_at=now, active=True)

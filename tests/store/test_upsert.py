@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import Engine, func, select
 
 from store import tables as t
 from store.upsert import upsert
 
-T0 = datetime(2026, 5, 1, 12, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
 
 
 def _customers(n: int, name: str = "Acme") -> list[dict[str, object]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Engine, select
@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from store import tables as t
 from store.upsert import upsert, upsert_columns
 
-T0 = datetime(2026, 5, 1, 12, 30, 59, 999_999, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 1, 12, 30, 59, 999_999, tzinfo=UTC)
 
 
 def _orders(prefix: str, amounts: list[float]) -> dict[str, np.ndarray]:

@@ -6,9 +6,9 @@ Run on SQLite and PostgreSQL: each command opens its own engine and disposes of 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.churn import ChurnModel, apply_churn_model, driver_contributions, train_churn_model, unusable_rows
+from scoring.churn import (
+    ChurnModel,
+    apply_churn_model,
+    driver_contributions,
+    train_churn_model,
+    unusable_rows,
+)
 
 
 def _training(n: int = 600, seed: int = 1) -> pd.DataFrame:

@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from scoring.kpis import arpu, complaint_count, complaint_rate, period_csat, period_nps, retention_counts, revenue
+from scoring.kpis import (
+    arpu,
+    complaint_count,
+    complaint_rate,
+    period_csat,
+    period_nps,
+    retention_counts,
+    revenue,
+)
 
 from .conftest import Q1
 
