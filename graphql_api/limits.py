@@ -43,6 +43,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.base_extension import SchemaExtension
 
+from graphql_api.document_cache import DocumentCache, ParsedDocuments
 from graphql_api.errors import ErrorCode
 
 __all__ = [
@@ -191,11 +192,13 @@ def guard_extensions(*, introspection: bool) -> list[type[SchemaExtension] | Any
     rules: list[type[ValidationRule]] = [CostRule]
     if not introspection:
         rules.append(NoIntrospectionRule)
+    documents = ParsedDocuments(_CACHED_DOCUMENTS)  # one per schema: the rules differ between schemas
     return [
         lambda: AddValidationRules(list(rules)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        # Parsing a page query costs about as much as running it; repeated texts are parsed once.
+        lambda: DocumentCache(documents),
         # Validating costs more than executing a page of 20; it depends only on the document (and
-        # these fixed rules), so repeated queries — a dashboard's — skip it. A bounded LRU. (Not
-        # strawberry's ParserCache: its parse errors bypass our error codes.)
+        # these fixed rules), so repeated queries — a dashboard's — skip it. A bounded LRU.
         lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
     ]

@@ -8,16 +8,20 @@ meanwhile.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Engine,
+    Float,
     FromClause,
+    Integer,
     and_,
+    bindparam,
     false,
     func,
     literal,
@@ -207,7 +211,7 @@ def fetch_customer_page(
     if after is not None:
         stmt = stmt.where(after_cursor(spec, after))
     with engine.connect() as conn:
-        return [CustomerRecord(**row._mapping) for row in conn.execute(stmt)]
+        return [CustomerRecord(*row) for row in conn.execute(stmt)]  # columns in field order
 
 
 @dataclass(frozen=True)
@@ -262,14 +266,65 @@ def _by_score_page(
     that stops after ``limit`` rows (so the cost does not grow with the number of customers); one
     ``UNION ALL`` statement runs both and keeps the first ``limit`` rows in order.
     """
-    s, c = scores.c, customers.c
     key_is_null = after is not None and after.value == NULL_SCORE
-    order = ["scored", "unscored"] if spec.descending else ["unscored", "scored"]
+    order = ("scored", "unscored") if spec.descending else ("unscored", "scored")
     if after is not None:  # skip the segment wholly before the cursor
         order = order[order.index("unscored" if key_is_null else "scored") :]
+    shape = (order, spec.descending, key_is_null, after is not None, bool(unscored.ids))
+    stmt = _score_page_statement(shape, where)
+    params: dict[str, Any] = {"page_run": run_id, "page_limit": limit, "page_max_id": unscored.max_id}
+    if unscored.ids:
+        params["page_unscored"] = list(unscored.ids)
+    if after is not None:
+        params["page_after_pk"] = after.pk
+        if not key_is_null:
+            params["page_after_score"] = after.value
+    with engine.connect() as conn:
+        return [CustomerRecord(*row) for row in conn.execute(stmt, params)]  # columns in field order
+
+
+# Building the UNION of two limited subqueries costs more CPU than running it (SQLAlchemy makes
+# column proxies for every level), so each shape is built once, with the run, limit, cursor and
+# unscored ids as bound parameters, and reused. A filter is part of the shape only through its
+# cache key and bound values, so the same dashboard filter reuses its statement too.
+_SCORE_PAGES: dict[tuple[Any, ...], Any] = {}
+_SCORE_PAGES_LIMIT = 512
+_SCORE_PAGES_LOCK = threading.Lock()
+
+
+def _score_page_statement(shape: tuple[Any, ...], where: ColumnElement[bool]) -> Any:
+    signature = _where_signature(where)
+    if signature is None:
+        return _build_score_page(shape, where)
+    key = (shape, signature)
+    with _SCORE_PAGES_LOCK:
+        hit = _SCORE_PAGES.get(key)
+    if hit is not None:
+        return hit
+    built = _build_score_page(shape, where)
+    with _SCORE_PAGES_LOCK:
+        if len(_SCORE_PAGES) >= _SCORE_PAGES_LIMIT:
+            _SCORE_PAGES.clear()
+        _SCORE_PAGES[key] = built
+    return built
+
+
+def _where_signature(where: ColumnElement[bool]) -> tuple[Any, ...] | None:
+    """A hashable identity of a filter: its SQLAlchemy cache key plus the values it binds."""
+    cache_key = where._generate_cache_key()
+    if cache_key is None:  # an element SQLAlchemy cannot cache: build its statement each time
+        return None
+    return (cache_key.key, repr([bp.effective_value for bp in cache_key.bindparams]))
+
+
+def _build_score_page(shape: tuple[Any, ...], where: ColumnElement[bool]) -> Any:
+    order, descending, key_is_null, has_after, listed = shape
+    s, c = scores.c, customers.c
+    run = bindparam("page_run", type_=Integer)
+    limit = bindparam("page_limit", type_=Integer)
 
     def direction(*columns: ColumnElement[Any]) -> list[ColumnElement[Any]]:
-        return [col.desc() if spec.descending else col.asc() for col in columns]
+        return [col.desc() if descending else col.asc() for col in columns]
 
     parts = []
     for position, segment in enumerate(order):
@@ -277,37 +332,43 @@ def _by_score_page(
             stmt = (
                 select(*_CUSTOMER_COLUMNS, s.health_score.label("sort_value"), literal(position).label("part"))
                 .select_from(scores.join(customers, c.id == s.customer_id))
-                .where(s.run_id == run_id, s.health_score.is_not(None), where)
+                .where(s.run_id == run, s.health_score.is_not(None), where)
                 .order_by(*direction(s.health_score, s.customer_id))
             )
-            if after is not None and not key_is_null:
-                stmt = stmt.where(_after(s.health_score, s.customer_id, after, spec.descending))
+            if has_after and not key_is_null:
+                value, pk = bindparam("page_after_score", type_=Float), bindparam("page_after_pk", type_=Integer)
+                stmt = stmt.where(_after(s.health_score, s.customer_id, value, pk, descending))
         else:
-            known = c.id.in_(list(unscored.ids)) if unscored.ids else false()
+            known = c.id.in_(bindparam("page_unscored", expanding=True, type_=Integer)) if listed else false()
+            in_run = and_(scores.c.customer_id == customers.c.id, scores.c.run_id == run)
             stmt = (
                 select(*_CUSTOMER_COLUMNS, literal(NULL_SCORE).label("sort_value"), literal(position).label("part"))
-                .select_from(scored_customers(run_id))
-                .where(or_(known, c.id > unscored.max_id), s.health_score.is_(None), where)
+                .select_from(customers.outerjoin(scores, in_run))
+                .where(or_(known, c.id > bindparam("page_max_id", type_=Integer)), s.health_score.is_(None), where)
                 .order_by(*direction(c.id))
             )
-            if after is not None and key_is_null:
-                stmt = stmt.where(c.id < after.pk if spec.descending else c.id > after.pk)
+            if has_after and key_is_null:
+                pk = bindparam("page_after_pk", type_=Integer)
+                stmt = stmt.where(c.id < pk if descending else c.id > pk)
         parts.append(select(stmt.limit(limit).subquery()))
     both = union_all(*parts).subquery()
-    stmt = select(*(both.c[name] for name in _RECORD_FIELDS)).order_by(
+    return select(*(both.c[name] for name in _RECORD_FIELDS)).order_by(
         both.c.part, *direction(both.c.sort_value, both.c.pk)
     ).limit(limit)
-    with engine.connect() as conn:
-        return [CustomerRecord(**row._mapping) for row in conn.execute(stmt)]
 
 
 _RECORD_FIELDS = [col.key for col in _CUSTOMER_COLUMNS] + ["sort_value"]
+# Page rows are built positionally (``CustomerRecord(*row)``), which is only right in this order.
+if _RECORD_FIELDS != [f.name for f in fields(CustomerRecord)]:  # pragma: no cover - a programming error
+    raise RuntimeError("CustomerRecord's fields and the page columns disagree")
 
 
-def _after(key: ColumnElement[Any], pk: ColumnElement[Any], cursor: Cursor, descending: bool) -> ColumnElement[bool]:
+def _after(
+    key: ColumnElement[Any], pk: ColumnElement[Any], value: Any, after_pk: Any, descending: bool
+) -> ColumnElement[bool]:
     if descending:
-        return or_(key < cursor.value, and_(key == cursor.value, pk < cursor.pk))
-    return or_(key > cursor.value, and_(key == cursor.value, pk > cursor.pk))
+        return or_(key < value, and_(key == value, pk < after_pk))
+    return or_(key > value, and_(key == value, pk > after_pk))
 
 
 def count_customers(engine: Engine, run_id: int | None, where: ColumnElement[bool]) -> int:
