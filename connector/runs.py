@@ -3,6 +3,9 @@
 A run is inserted as ``running`` before anything is read, so a killed sync leaves a visible trace,
 and finished as ``succeeded`` or ``failed`` with what it did. Per-record problems are kept (the
 first :data:`MAX_KEPT_ERRORS`, all of them counted) without aborting the run.
+
+A write-back is recorded in the same table under :func:`writeback_run_source` (``<source>:writeback``),
+so its runs sit next to the syncs of its source without being mistaken for them.
 """
 
 from __future__ import annotations
@@ -17,9 +20,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from connector.errors import RecordError
 from store import tables
 
-__all__ = ["MAX_KEPT_ERRORS", "RunLog", "StreamCounts"]
+__all__ = ["MAX_KEPT_ERRORS", "WRITEBACK_SUFFIX", "RunLog", "StreamCounts", "writeback_run_source"]
 
 MAX_KEPT_ERRORS = 1000
+WRITEBACK_SUFFIX = ":writeback"
+
+
+def writeback_run_source(source: str) -> str:
+    """The ``sync_runs.source`` of ``source``'s write-back runs: readers match the suffix, so keep one spelling."""
+    return f"{source}{WRITEBACK_SUFFIX}"
 
 
 @dataclass

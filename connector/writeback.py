@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 
 from connector.crm_errors import CrmRequestError
 from connector.errors import RecordError
-from connector.runs import RunLog
+from connector.runs import RunLog, writeback_run_source
 from store import tables
 
 __all__ = [
@@ -189,7 +189,7 @@ def write_back(
                              changes=plan.changes[:1000])
     if dry_run or not plan.changes:
         return report
-    log = RunLog(source=f"{source}:writeback")
+    log = RunLog(source=writeback_run_source(source))
     report.run_id = log.start(engine)
     counts = log.stream("writeback")
     try:

@@ -9,6 +9,11 @@ from the table, so progress survives a page reload and is visible from every API
 
 A job of a kind that is already queued or running *in this runner* is not started twice: ``submit``
 returns the one in flight (two scoring runs at once would only compete for the same rows).
+
+A key limited to a source reads jobs through ``source=``: a job's params and result name CRM
+records and its requester, so such a key sees its source's sync and write-back jobs and the
+scoring jobs (whose results every key sees anyway), and nothing else. The filter is SQL, so a
+page and its total agree.
 """
 
 from __future__ import annotations
@@ -23,7 +28,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from store.tables import jobs, scoring_runs
 
@@ -36,6 +51,7 @@ __all__ = [
     "JobRecord",
     "JobReporter",
     "JobRunner",
+    "count_jobs",
     "error_text",
     "get_job",
     "list_jobs",
@@ -86,23 +102,47 @@ def _record(row: Any) -> JobRecord:
     )
 
 
-def get_job(engine: Engine, job_id: int) -> JobRecord | None:
+# Jobs that concern one source name it in ``params["source"]``; a scoring job concerns every source.
+_SOURCE_KINDS = ("sync", "write_back")
+
+
+def _seen_by(stmt: Select[Any], source: str | None) -> Select[Any]:
+    """``stmt`` narrowed to the jobs a key limited to ``source`` may see (all of them for None)."""
+    if source is None:
+        return stmt
+    about: ColumnElement[bool] = and_(jobs.c.kind.in_(_SOURCE_KINDS), jobs.c.params["source"].as_string() == source)
+    return stmt.where(or_(jobs.c.kind == "scoring", about))
+
+
+def get_job(engine: Engine, job_id: int, *, source: str | None = None) -> JobRecord | None:
+    """The job, or None when there is none or a key limited to ``source`` may not see it."""
     with engine.connect() as conn:
-        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        row = conn.execute(_seen_by(select(jobs).where(jobs.c.id == job_id), source)).first()
     return None if row is None else _record(row)
 
 
 def list_jobs(
-    engine: Engine, *, limit: int = 50, before_id: int | None = None, kind: str | None = None
+    engine: Engine,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    kind: str | None = None,
+    source: str | None = None,
 ) -> list[JobRecord]:
-    """Newest first; ``before_id`` pages back from a job id."""
-    stmt = select(jobs).order_by(jobs.c.id.desc()).limit(limit)
+    """Newest first; ``before_id`` pages back from a job id; ``source`` as in :func:`get_job`."""
+    stmt = _seen_by(select(jobs).order_by(jobs.c.id.desc()).limit(limit), source)
     if before_id is not None:
         stmt = stmt.where(jobs.c.id < before_id)
     if kind is not None:
         stmt = stmt.where(jobs.c.kind == kind)
     with engine.connect() as conn:
         return [_record(r) for r in conn.execute(stmt)]
+
+
+def count_jobs(engine: Engine, *, source: str | None = None) -> int:
+    """How many jobs :func:`list_jobs` pages through for a key limited to ``source``."""
+    with engine.connect() as conn:
+        return int(conn.execute(_seen_by(select(func.count()).select_from(jobs), source)).scalar_one())
 
 
 def error_text(exc: BaseException) -> str:

@@ -5,7 +5,10 @@ Both front doors run one code path: the source is looked up in the sources file 
 and the work is ``connector.sync.sync_source`` / ``connector.writeback.write_back`` on the adapter
 ``connector.sources_config`` builds. So a sync started from a dashboard keeps every guarantee of
 ``crmscore sync``: per-page commits, a cursor that only moves with stored pages (a failed sync
-resumes where it stopped), and a ``sync_runs`` row, also for a failed run.
+resumes where it stopped), and a ``sync_runs`` row, also for a failed run. A job records one more
+failure than the engine can: a CRM that cannot be reached at all (building the adapter connects to
+Odoo) fails before ``sync_source`` / ``write_back`` start a run, so the job records that failed run
+itself, and ``syncRuns`` and the sync-lag metric show the outage like any other failed sync.
 
 What a job adds is progress in its ``jobs`` row and a result small enough to show. Sync progress
 is an estimate: a CRM does not say how many records changed until they are read, so each stream
@@ -21,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from connector.runs import RunLog, writeback_run_source
 
 # SourcesError is re-exported: callers catching "the sources file is wrong" need not reach into the connector.
 from connector.sources_config import (
@@ -182,6 +188,24 @@ def _failed_run(engine: Engine, after: int, source: str) -> int | None:
     return None if found is None else int(found)
 
 
+def _unreached(engine: Engine, source: str, exc: Exception, *, run_source: str | None = None) -> JobFailed:
+    """The job's failure when ``source``'s CRM could not be reached, with the failed run it records
+    (under ``run_source``, default ``source``).
+
+    No run exists yet (the engine starts one only once it has an adapter), so one is started and
+    failed at once with the job's one-line error. A store that cannot take it must not hide why
+    the CRM was unreachable: the job then fails with no run.
+    """
+    error = error_text(exc)
+    log = RunLog(source=run_source or source)
+    try:
+        log.start(engine)
+    except SQLAlchemyError:
+        return JobFailed(error, {"source": source, "sync_run_id": None})
+    log.finish(engine, "failed", error)
+    return JobFailed(error, {"source": source, "sync_run_id": log.run_id})
+
+
 class _SyncProgress:
     """Turns the engine's ``(stream, records so far)`` calls into a fraction and a message."""
 
@@ -214,11 +238,14 @@ def sync_work(
 
     def work(report: JobReporter) -> dict[str, Any]:
         report(0.0, f"connecting to {config.name}")
-        mark = _newest_run(report.engine)
         try:
             source = build_source(config)
             names = [s.name for s in source.streams() if s.enabled and (not streams or s.name in streams)]
-            report(_CONNECTED, f"reading {len(names)} stream(s) from {config.name}: {', '.join(names)}")
+        except Exception as exc:
+            raise _unreached(report.engine, config.name, exc) from exc
+        report(_CONNECTED, f"reading {len(names)} stream(s) from {config.name}: {', '.join(names)}")
+        mark = _newest_run(report.engine)
+        try:
             done = sync_source(
                 report.engine,
                 source,
@@ -254,6 +281,11 @@ def writeback_work(config: SourceConfig, *, dry_run: bool = False, batch_size: i
 
         try:
             writer = build_writer(config, build_source(config))
+        except Exception as exc:
+            if dry_run:  # a dry run records no run, whatever its outcome: it was never going to write
+                raise JobFailed(error_text(exc), {"source": config.name, "sync_run_id": None}) from exc
+            raise _unreached(report.engine, config.name, exc, run_source=writeback_run_source(config.name)) from exc
+        try:
             done = write_back(
                 report.engine,
                 config.name,
@@ -264,7 +296,7 @@ def writeback_work(config: SourceConfig, *, dry_run: bool = False, batch_size: i
                 planned=planned,
             )
         except Exception as exc:
-            failed = _failed_run(report.engine, mark, f"{config.name}:writeback")
+            failed = _failed_run(report.engine, mark, writeback_run_source(config.name))
             raise JobFailed(error_text(exc), {"source": config.name, "sync_run_id": failed}) from exc
         result = writeback_result(done, writer.fields)
         if not dry_run:

@@ -2,7 +2,9 @@
 
 Each app has its own registry (several apps in one process — tests — must not collide). Lag is
 computed when Prometheus scrapes, from the store: seconds since each source's newest succeeded
-sync, and since the newest succeeded scoring run.
+sync, and since the newest succeeded scoring run. Write-back runs (``<source>:writeback`` in
+``sync_runs``) are not part of sync lag: one is recorded only when scores changed, so its age grows
+while all is well, and a ``source`` label that is no source would break every rule and join on it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ class _LagCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = datetime.now(UTC)
-        sync = GaugeMetricFamily("crmscore_sync_lag_seconds", "Seconds since the newest succeeded sync of each source", labels=["source"])
+        sync = GaugeMetricFamily(
+            "crmscore_sync_lag_seconds",
+            "Seconds since the newest succeeded sync of each source (write-backs are not syncs)",
+            labels=["source"],
+        )
         scoring = GaugeMetricFamily("crmscore_scoring_lag_seconds", "Seconds since the newest succeeded scoring run finished")
         try:
             for source, finished in latest_syncs(self.engine):

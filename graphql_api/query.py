@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from crmscore.jobs import get_job, list_jobs
+from crmscore.jobs import count_jobs, get_job, list_jobs
 from graphql_api.alert_store import count_alerts, fetch_alert, fetch_alert_page
 from graphql_api.alert_types import Alert, AlertStatus, Severity
 from graphql_api.config_types import (
@@ -55,12 +55,14 @@ from graphql_api.predictive import (
 from graphql_api.reads import fetch_customer_page, fetch_customers
 from graphql_api.run_reads import (
     count_rows,
+    count_sync_runs,
     fetch_latest_run,
     fetch_scoring_runs,
     fetch_sync_runs,
+    sync_run_sources,
 )
 from graphql_api.run_types import Job, ScoringRun, SyncRun
-from store.tables import jobs, scoring_runs, sync_runs
+from store.tables import scoring_runs
 
 __all__ = ["Query", "Viewer"]
 
@@ -238,46 +240,55 @@ class Query:
             lambda: run_in_threadpool(count_rows, engine, scoring_runs),
         )
 
-    @strawberry.field(description="Loads of sources into the store (syncs and file loads), newest first, with their data-quality errors.")
+    @strawberry.field(
+        description="Loads of sources into the store (syncs and file loads) and write-backs (source "
+        "`<source>:writeback`), newest first, with their data-quality errors. A key limited to a source sees that "
+        "source's runs and its write-back runs."
+    )
     async def sync_runs(
         self, info: Info, first: PageSize = 20, after: After = None, source: str | None = None
     ) -> Connection[SyncRun]:
         engine = info.context.engine
-        limit = info.context.viewer().source
-        if limit is not None and source not in (None, limit):
+        sources = sync_run_sources(info.context.viewer().source, source)
+        if sources == []:
             return Connection(edges=[], page_info=PageInfo.of([], more=False, after=after), counter=_zero)
-        source = limit or source
         return await _id_page(
             "SyncRun",
             first,
             after,
             "syncRuns",
-            lambda before, n: fetch_sync_runs(engine, before=before, limit=n, source=source),
+            lambda before, n: fetch_sync_runs(engine, before=before, limit=n, sources=sources),
             SyncRun.from_row,
             lambda r: r.id,
-            lambda: run_in_threadpool(lambda: count_rows(engine, sync_runs, source=source)),
+            lambda: run_in_threadpool(count_sync_runs, engine, sources),
         )
 
-    @strawberry.field(description="A job started through the API (runScoring, ...).")
+    @strawberry.field(
+        description="A job started through the API (runScoring, ...); null when there is none or this key may not "
+        "see it (see jobs)."
+    )
     async def job(self, info: Info, id: strawberry.ID) -> Job | None:
-        info.context.viewer()
+        limit = info.context.viewer().source
         pk = decode_id("Job", id, where="job(id:)")
-        record = await run_in_threadpool(get_job, info.context.engine, pk)
+        record = await run_in_threadpool(lambda: get_job(info.context.engine, pk, source=limit))
         return None if record is None else Job.from_record(record)
 
-    @strawberry.field(description="Jobs, newest first.")
+    @strawberry.field(
+        description="Jobs, newest first. A key limited to a source sees scoring jobs and that source's sync and "
+        "write-back jobs only."
+    )
     async def jobs(self, info: Info, first: PageSize = 20, after: After = None) -> Connection[Job]:
         engine = info.context.engine
-        info.context.viewer()
+        limit = info.context.viewer().source
         return await _id_page(
             "Job",
             first,
             after,
             "jobs",
-            lambda before, limit: list_jobs(engine, limit=limit, before_id=before),
+            lambda before, n: list_jobs(engine, limit=n, before_id=before, source=limit),
             Job.from_record,
             lambda r: r.id,
-            lambda: run_in_threadpool(count_rows, engine, jobs),
+            lambda: run_in_threadpool(lambda: count_jobs(engine, source=limit)),
         )
 
     @strawberry.field(description="The indicators the active config defines, in its order.")

@@ -1,14 +1,30 @@
-"""Scoring runs and CRM sync runs, newest first."""
+"""Scoring runs and CRM sync runs, newest first.
+
+Write-back runs share ``sync_runs`` under ``<source>:writeback``: a key limited to a source sees
+them with its syncs (:func:`sync_run_sources`), and the sync-lag metric leaves them out
+(:func:`latest_syncs`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, not_, select
 
+from connector.runs import WRITEBACK_SUFFIX, writeback_run_source
 from store.tables import scoring_runs, sync_runs
 
-__all__ = ["count_rows", "fetch_latest_run", "fetch_scoring_run", "fetch_scoring_runs", "fetch_sync_runs", "latest_syncs"]
+__all__ = [
+    "count_rows",
+    "count_sync_runs",
+    "fetch_latest_run",
+    "fetch_scoring_run",
+    "fetch_scoring_runs",
+    "fetch_sync_runs",
+    "latest_syncs",
+    "sync_run_sources",
+]
 
 
 def fetch_latest_run(engine: Engine, *, only_succeeded: bool) -> Any | None:
@@ -35,14 +51,38 @@ def fetch_scoring_runs(engine: Engine, *, before: int | None, limit: int, status
         return list(conn.execute(stmt))
 
 
-def fetch_sync_runs(engine: Engine, *, before: int | None, limit: int, source: str | None) -> list[Any]:
+def sync_run_sources(limit: str | None, asked: str | None) -> list[str] | None:
+    """The ``sync_runs.source`` values a key limited to ``limit`` reads when it asks for ``asked``.
+
+    None means every source; an empty list, none. A limit of S covers S's write-back runs too
+    (``S:writeback``: they touch only S's CRM), so a key limited to S lists both unless it asks for
+    one of them by name, exactly as a key limited to nothing would.
+    """
+    if limit is None:
+        return None if asked is None else [asked]
+    own = [limit, writeback_run_source(limit)]
+    if asked is None:
+        return own
+    return [asked] if asked in own else []
+
+
+def fetch_sync_runs(engine: Engine, *, before: int | None, limit: int, sources: Sequence[str] | None) -> list[Any]:
+    """A newest-first page of the runs of ``sources`` (None: all)."""
     stmt = select(sync_runs).order_by(sync_runs.c.id.desc()).limit(limit)
     if before is not None:
         stmt = stmt.where(sync_runs.c.id < before)
-    if source is not None:
-        stmt = stmt.where(sync_runs.c.source == source)
+    if sources is not None:
+        stmt = stmt.where(sync_runs.c.source.in_(list(sources)))
     with engine.connect() as conn:
         return list(conn.execute(stmt))
+
+
+def count_sync_runs(engine: Engine, sources: Sequence[str] | None) -> int:
+    stmt = select(func.count()).select_from(sync_runs)
+    if sources is not None:
+        stmt = stmt.where(sync_runs.c.source.in_(list(sources)))
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
 
 
 def count_rows(engine: Engine, table: Any, **equal: Any) -> int:
@@ -55,7 +95,15 @@ def count_rows(engine: Engine, table: Any, **equal: Any) -> int:
 
 
 def latest_syncs(engine: Engine) -> list[tuple[str, Any]]:
-    """(source, finished_at of its newest succeeded sync) per source: what sync lag is measured from."""
-    stmt = select(sync_runs.c.source, func.max(sync_runs.c.finished_at)).where(sync_runs.c.status == "succeeded").group_by(sync_runs.c.source)
+    """(source, finished_at of its newest succeeded sync) per source: what sync lag is measured from.
+
+    Write-back runs are not syncs: one is recorded only when scores changed, so its age says
+    nothing about how fresh the store is, and ``<source>:writeback`` is no source to alert on.
+    """
+    stmt = (
+        select(sync_runs.c.source, func.max(sync_runs.c.finished_at))
+        .where(sync_runs.c.status == "succeeded", not_(sync_runs.c.source.endswith(WRITEBACK_SUFFIX, autoescape=True)))
+        .group_by(sync_runs.c.source)
+    )
     with engine.connect() as conn:
         return [(r[0], r[1]) for r in conn.execute(stmt)]

@@ -54,14 +54,17 @@ class Subscription:
                     event.get("run_id"),
                 )
 
-    @strawberry.subscription(description="A job's state now, then each change until it has finished.")
+    @strawberry.subscription(
+        description="A job's state now, then each change until it has finished. Completes at once, sending nothing, "
+        "for an unknown job or one this key may not see (see Query.jobs)."
+    )
     async def job_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Job, None]:
         ctx = info.context
-        ctx.viewer()
+        limit = ctx.viewer().source
         pk = decode_id("Job", id, where="jobProgress(id:)")
         async with ctx.state.bus.listen(JOBS) as events:
-            record = await run_in_threadpool(get_job, ctx.engine, pk)
-            if record is None:
+            record = await run_in_threadpool(lambda: get_job(ctx.engine, pk, source=limit))
+            if record is None:  # unknown, or another source's: the same answer, so ids reveal nothing
                 return
             yield Job.from_record(record)
             if record.finished:

@@ -190,16 +190,54 @@ def test_a_write_back_job_plans_in_a_dry_run_then_writes_only_what_changed(
     assert (again.result["planned"], again.result["unchanged"]) == (0, PARTNERS)  # nothing changed since
 
 
-def test_a_write_back_whose_crm_is_unreachable_fails_with_a_one_line_error(
-    engine: Engine, tmp_path: Path, odoo_password: None
-) -> None:
+def unreachable_odoo(folder: Path) -> tuple[str, Path]:
+    """The URL of a loopback Odoo that has shut down (its port is closed) and a sources file naming it."""
     with LoopbackServer(recorded_odoo()) as server:
         url = server.url
-    config = find_source(write_sources(tmp_path, url), "odoo")  # the server is gone
+    return url, write_sources(folder, url)
+
+
+def all_sync_runs(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(tables.sync_runs).order_by(tables.sync_runs.c.id)))
+
+
+def test_a_write_back_whose_crm_is_unreachable_fails_with_a_one_line_error_and_records_the_failed_run(
+    engine: Engine, tmp_path: Path, odoo_password: None
+) -> None:
+    url, sources = unreachable_odoo(tmp_path)
+    config = find_source(sources, "odoo")
     job, _ = run(engine, "write_back", writeback_work(config))
-    assert job.status == "failed" and job.result == {"source": "odoo", "sync_run_id": None}
+    assert job.status == "failed"
     assert job.error == (f"CrmUnavailable: Odoo POST /jsonrpc: connection failed on all 1 attempts; is {url}/ up? "
                          "(retries wait with backoff and honour Retry-After)")
+    (row,) = all_sync_runs(engine)
+    assert job.result == {"source": "odoo", "sync_run_id": row.id}
+    assert (row.source, row.status, row.counts) == ("odoo:writeback", "failed", {})
+    assert row.finished_at is not None and [e["message"] for e in row.errors] == [job.error]
+
+
+def test_a_dry_run_write_back_whose_crm_is_unreachable_records_no_run(
+    engine: Engine, tmp_path: Path, odoo_password: None
+) -> None:
+    _url, sources = unreachable_odoo(tmp_path)
+    job, _ = run(engine, "write_back", writeback_work(find_source(sources, "odoo"), dry_run=True))
+    assert job.status == "failed" and job.error.startswith("CrmUnavailable: ")
+    assert job.result == {"source": "odoo", "sync_run_id": None} and all_sync_runs(engine) == []
+
+
+def test_a_sync_whose_crm_is_unreachable_at_connect_time_records_a_failed_sync_run(
+    engine: Engine, tmp_path: Path, odoo_password: None
+) -> None:
+    url, sources = unreachable_odoo(tmp_path)
+    job, seen = run(engine, "sync", sync_work(find_source(sources, "odoo")))
+    assert job.status == "failed"
+    assert job.error.startswith(f"CrmUnavailable: Odoo POST /jsonrpc: connection failed on all 1 attempts; is {url}/ up?")
+    (row,) = all_sync_runs(engine)
+    assert job.result == {"source": "odoo", "sync_run_id": row.id}
+    assert (row.source, row.status, row.counts) == ("odoo", "failed", {})
+    assert row.finished_at is not None and [e["message"] for e in row.errors] == [job.error]
+    assert seen[-1].result["sync_run_id"] == row.id  # listeners (jobProgress) hear of the run too
 
 
 def test_sources_are_found_by_name_with_errors_that_say_what_to_do(tmp_path: Path) -> None:

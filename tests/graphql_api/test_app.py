@@ -147,7 +147,10 @@ def test_metrics_need_a_key_and_count_requests_jobs_and_lag(fresh_api: Any, engi
     with engine.begin() as conn:
         conn.execute(
             insert(sync_runs),
-            [{"source": "odoo", "status": "succeeded", "started_at": finished, "finished_at": finished, "counts": {}, "errors": []}],
+            [
+                {"source": source, "status": "succeeded", "started_at": finished, "finished_at": finished, "counts": {}, "errors": []}
+                for source in ("odoo", "odoo:writeback")  # a write-back is recorded as a run, but it is not a sync
+            ],
         )
     fresh_api.data("{ viewer { name } }")
     assert fresh_api.client.get("/metrics").status_code == 401
@@ -156,3 +159,4 @@ def test_metrics_need_a_key_and_count_requests_jobs_and_lag(fresh_api: Any, engi
     assert "crmscore_http_request_seconds_bucket" in text
     lag = next(line for line in text.splitlines() if line.startswith('crmscore_sync_lag_seconds{source="odoo"}'))
     assert 290 < float(lag.split()[-1]) < 400
+    assert [line for line in text.splitlines() if line.startswith("crmscore_sync_lag_seconds{")] == [lag]

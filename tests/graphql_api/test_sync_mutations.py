@@ -144,10 +144,91 @@ def test_a_sync_whose_crm_is_unreachable_fails_its_job_and_leaves_the_cursor_for
     failed = started(api.admin, RUN_SYNC, source="odoo", streams=["partners"])
     with engine.connect() as conn:
         after = load_state(conn, "odoo", "partners")
-    assert failed["status"] == "FAILED" and failed["syncRunId"] is None
+    assert failed["status"] == "FAILED"
     assert failed["error"].startswith(f"CrmUnavailable: Odoo POST /jsonrpc: connection failed on all 1 attempts; is {server.url}/ up?")
     assert (after.cursor, after.ids_at_cursor, after.window_open) == (before.cursor, before.ids_at_cursor, False)
     assert before.cursor is not None
+    runs = api.data('{ syncRuns(first: 1, source: "odoo") { nodes { id status errors } } }')["syncRuns"]["nodes"]
+    assert runs == [{"id": failed["syncRunId"], "status": "failed", "errors": [
+        {"where": None, "row": None, "column": None, "message": failed["error"], "record_id": None},
+    ]}]
+
+
+def two_sources(folder: Path, url: str) -> Path:
+    """A sources file naming the Odoo at ``url`` twice: as ``odoo`` and as ``other`` (two CRM instances to the API)."""
+    path = write_sources(folder, url)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + text.removeprefix("sources:\n").replace("  odoo:", "  other:", 1), encoding="utf-8")
+    return path
+
+
+JOBS = """
+query($after: String) { jobs(first: 1, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }
+"""
+
+
+def job_ids(api: Api) -> tuple[list[str], int]:
+    """Every job the key sees, walked one page at a time, and the total it was told."""
+    ids: list[str] = []
+    after = None
+    while True:
+        page = api.data(JOBS, {"after": after})["jobs"]
+        ids += [n["id"] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return ids, page["totalCount"]
+        after = page["pageInfo"]["endCursor"]
+
+
+def progress_of(api: Api, job_id: str) -> list[dict[str, Any]]:
+    """What jobProgress sends this key for the job, up to its completion."""
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {api.key}"}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "p", "type": "subscribe",
+                      "payload": {"query": "subscription($id: ID!) { jobProgress(id: $id) { id status } }", "variables": {"id": job_id}}})
+        sent = []
+        while (message := ws.receive_json())["type"] != "complete":
+            assert message["type"] == "next", message
+            sent.append(message["payload"]["data"]["jobProgress"])
+        return sent
+
+
+def test_a_key_limited_to_a_source_sees_that_sources_jobs_and_runs_and_the_scoring_jobs_only(
+    engine: Engine, keys: dict[str, str], odoo: tuple[FakeOdoo, LoopbackServer, Path], tmp_path: Path
+) -> None:
+    folder = tmp_path / "two"
+    folder.mkdir()
+    sources = two_sources(folder, odoo[1].url)
+    with TestClient(create_app(engine, settings=settings(sources))) as client:
+        everyone = Api(client, keys["viewer"], keys=keys)
+        admin = everyone.admin
+        ours = started(admin, RUN_SYNC, source="odoo")["id"]
+        theirs = started(admin, RUN_SYNC, source="other")["id"]
+        scoring = admin.data("mutation { runScoring { ... on RunScoringSuccess { job { id } } } }")["runScoring"]["job"]["id"]
+        assert wait_for(everyone, scoring)["status"] == "SUCCEEDED"
+        our_write = started(admin, WRITE_BACK, source="odoo")["id"]
+        their_write = started(admin, WRITE_BACK, source="other")["id"]
+        assert job_ids(everyone) == ([their_write, our_write, scoring, theirs, ours], 5)
+        assert job_ids(admin) == job_ids(everyone)
+        for key in ("odoo viewer", "odoo admin"):
+            limited = everyone.as_key(keys[key])
+            assert job_ids(limited) == ([our_write, scoring, ours], 3), key
+            assert [limited.data(JOB, {"id": i})["job"] for i in (theirs, their_write)] == [None, None], key
+            assert limited.data(JOB, {"id": ours})["job"]["requestedBy"] == "test admin"
+        limited = everyone.as_key(keys["odoo viewer"])
+        assert progress_of(limited, theirs) == [] and progress_of(limited, their_write) == []
+        assert progress_of(limited, ours) == [{"id": ours, "status": "SUCCEEDED"}]
+        assert progress_of(everyone, theirs) == [{"id": theirs, "status": "SUCCEEDED"}]
+
+        def runs(api: Api, source: str | None = None) -> tuple[list[str], int]:
+            page = api.data("query($s: String) { syncRuns(source: $s) { totalCount nodes { source } } }", {"s": source})["syncRuns"]
+            return [n["source"] for n in page["nodes"]], page["totalCount"]
+
+        assert runs(everyone) == (["other:writeback", "odoo:writeback", "other", "odoo"], 4)
+        assert runs(limited) == (["odoo:writeback", "odoo"], 2)
+        assert runs(limited, "odoo:writeback") == (["odoo:writeback"], 1)
+        assert runs(limited, "odoo") == (["odoo"], 1) == runs(everyone, "odoo")
+        assert runs(limited, "other") == ([], 0) == runs(limited, "other:writeback")
 
 
 def codes(api: Api, mutation: str, **input: Any) -> tuple[str, str, str]:
