@@ -126,6 +126,51 @@ def app_factory() -> Any:
     return create_app(open_store(os.environ["CRMSCORE_DATABASE_URL"]), settings=ApiSettings.from_env())
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU of these processes so far, from /proc (Linux)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / _TICKS
+
+
+def _tree(root: int) -> set[int]:
+    """``root`` and its descendants (uvicorn's worker processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _postgres_pids() -> set[int]:
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.add(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CRMSCORE_DATABASE_URL": url, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     command = [
@@ -147,24 +192,67 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start within 60 s")
 
 
+_IDLE_SECONDS = 3.0  # below uvicorn's keep-alive timeout (5 s)
+
+
+class _Http:
+    """A minimal HTTP/1.1 keep-alive client: the load generator must cost far less CPU than the
+    server it measures (httpx spends ~3.5 ms of CPU per request, more than half the server's), or
+    on two cores the client, not the server, sets the ceiling."""
+
+    def __init__(self, port: int, request: bytes) -> None:
+        self.port = port
+        self.request = request
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+        self.opened: list[asyncio.StreamWriter] = []
+
+    async def post(self) -> tuple[int, bytes]:
+        now = time.monotonic()
+        while self.idle and now - self.idle[-1][2] > _IDLE_SECONDS:  # the server may have closed it
+            self.idle.pop()[1].close()
+        if self.idle:
+            reader, writer, _used = self.idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            self.opened.append(writer)
+        writer.write(self.request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = None
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if length is None:
+            raise RuntimeError("the server answered without Content-Length")
+        body = await reader.readexactly(length)
+        self.idle.append((reader, writer, time.monotonic()))
+        return status, body
+
+    async def close(self) -> None:
+        for writer in self.opened:
+            writer.close()
+
+
 async def load(port: int, key: str, query: str, rate: float, count: int, max_seconds: float) -> dict[str, Any]:
     """Send ``count`` requests at ``rate``/s (open loop), stopping early after ``max_seconds``."""
-    import httpx2
-
+    body = json.dumps({"query": query}).encode()
+    request = (
+        f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {key}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    client = _Http(port, request)
     latencies: list[float] = []
     errors: list[str] = []
-    headers = {"authorization": f"Bearer {key}"}
-    limits = httpx2.Limits(max_connections=512, max_keepalive_connections=512)
-    async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits, timeout=30) as client:
+    try:
         for _ in range(20):  # warm-up: connections, caches, the served run
-            await client.post("/graphql", json={"query": query})
+            await client.post()
 
         async def one(scheduled: float) -> None:
             try:
-                response = await client.post("/graphql", json={"query": query})
-                body = response.json()
-                if response.status_code != 200 or "errors" in body:
-                    errors.append(f"{response.status_code}: {str(body)[:200]}")
+                status, answer = await client.post()
+                if status != 200 or b'"errors"' in answer:
+                    errors.append(f"{status}: {answer[:200]!r}")
             except Exception as exc:  # noqa: BLE001  (counted, reported)
                 errors.append(type(exc).__name__)
             latencies.append(time.perf_counter() - scheduled)
@@ -181,6 +269,8 @@ async def load(port: int, key: str, query: str, rate: float, count: int, max_sec
             tasks.append(asyncio.create_task(one(scheduled)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
+    finally:
+        await client.close()
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -197,6 +287,15 @@ async def load(port: int, key: str, query: str, rate: float, count: int, max_sec
         "p99_ms": pct(0.99),
         "mean_ms": 1000 * statistics.fmean(latencies),
     }
+
+
+def _run(coroutine: Any) -> Any:
+    """uvloop when installed (uvicorn[standard] brings it): a cheaper client loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def main() -> None:
@@ -222,13 +321,24 @@ def main() -> None:
             server = start_server(url, port, args.workers)
             try:
                 for name in args.queries:
-                    r = asyncio.run(load(port, key, QUERIES[name], args.rate, args.requests, args.max_seconds))
+                    server_pids, pg_pids = _tree(server.pid), _postgres_pids()
+                    before = (_cpu_seconds(server_pids), _cpu_seconds(pg_pids), time.process_time())
+                    pg_pids_before = set(pg_pids)
+                    r = _run(load(port, key, QUERIES[name], args.rate, args.requests, args.max_seconds))
+                    done = max(1, r["requests"] + 20)  # the 20 warm-up requests ran on this clock too
+                    r["server_cpu_ms"] = 1000 * (_cpu_seconds(server_pids) - before[0]) / done
+                    pg_now = _postgres_pids()  # backends opened during the run count from zero
+                    pg_used = _cpu_seconds(pg_now & pg_pids_before) - before[1] + _cpu_seconds(pg_now - pg_pids_before)
+                    r["postgres_cpu_ms"] = 1000 * pg_used / done if backend == "postgresql" else 0.0
+                    r["client_cpu_ms"] = 1000 * (time.process_time() - before[2]) / done
                     r.update(customers=customers, backend=backend, query=name, rate=args.rate, workers=args.workers, setup=timings)
                     results.append(r)
                     print(
                         f"{customers:>7,} {backend:<10} {name:<5} {args.rate:.0f} req/s x{args.workers}: "
                         f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
-                        f"{r['throughput']:6.1f} req/s  {r['requests']} requests, {r['errors']} errors"
+                        f"{r['throughput']:6.1f} req/s  {r['requests']} requests, {r['errors']} errors  "
+                        f"CPU per request: server {r['server_cpu_ms']:.1f} ms, PostgreSQL {r['postgres_cpu_ms']:.1f} ms, "
+                        f"client {r['client_cpu_ms']:.1f} ms"
                         + (f"  (first: {r['first_error']})" if r["errors"] else ""),
                         flush=True,
                     )

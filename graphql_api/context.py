@@ -40,6 +40,7 @@ from graphql_api.reads import (
     fetch_run,
     fetch_served_run,
     fetch_unscored,
+    where_signature,
 )
 from graphql_api.security import KeyVerifier
 from graphql_api.settings import ApiSettings
@@ -99,6 +100,20 @@ class AppState:
                 self._pinned[run_id] = run
         return run
 
+    def _count_key(self, run_id: int | None, where: ColumnElement[bool]) -> tuple[Any, ...] | None:
+        if self.settings.count_cache_ttl <= 0:
+            return None
+        signature = where_signature(where)
+        return None if signature is None else (run_id, signature)
+
+    def cached_count(self, run_id: int | None, where: ColumnElement[bool]) -> int | None:
+        """The remembered total if still fresh (no I/O: callable on the event loop)."""
+        key = self._count_key(run_id, where)
+        if key is None:
+            return None
+        with self._lock:
+            hit = self._counts.get(key)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
 
     def count(self, run_id: int | None, where: ColumnElement[bool]) -> int:
         """How many customers match, remembered for ``count_cache_ttl`` seconds per run and filter.
@@ -106,11 +121,10 @@ class AppState:
         A dashboard asks for the same total on every refresh, and counting is the one statement
         whose cost grows with the store; a total a second old is as good as a fresh one.
         """
-        ttl = self.settings.count_cache_ttl
-        if ttl <= 0:
+        key = self._count_key(run_id, where)
+        if key is None:
             return count_customers(self.engine, run_id, where)
-        compiled = where.compile(dialect=self.engine.dialect)
-        key = (run_id, str(compiled), repr(sorted(compiled.params.items())))
+        ttl = self.settings.count_cache_ttl
         now = time.monotonic()
         with self._lock:
             hit = self._counts.get(key)

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from graphql_api.aggregates import count_by, score_histogram, score_stats
 from graphql_api.context import ApiContext
+from graphql_api.cursors import Cursor, encode_cursor
 from graphql_api.errors import bad_user_input
 from graphql_api.ids import encode_id
 from graphql_api.limits import MAX_PAGE_SIZE
@@ -225,8 +226,12 @@ class Customer:
 
 @strawberry.type
 class CustomerEdge:
-    cursor: str
     node: Customer
+    position: strawberry.Private[Cursor]
+
+    @strawberry.field(description="Where this customer is in the ordering: pass it as `after` for the next page.")
+    def cursor(self) -> str:
+        return encode_cursor(self.position)  # on demand: most clients read only pageInfo.endCursor
 
 
 @strawberry.type(description="How many customers have a value (a band or a segment).")
@@ -255,6 +260,9 @@ class CustomerConnection:
 
     @strawberry.field(description="How many customers match the filter, across all pages.")
     async def total_count(self, info: Info) -> int:
+        cached = info.context.state.cached_count(self.run_id, self.where)  # most refreshes: no thread hop
+        if cached is not None:
+            return cached
         return await run_in_threadpool(info.context.state.count, self.run_id, self.where)
 
     @strawberry.field(description="The id of the scoring run these scores come from (null before any run).")

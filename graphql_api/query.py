@@ -146,10 +146,11 @@ class Query:
 
         records = await run_in_threadpool(page)
         edges = [
-            CustomerEdge(cursor=encode_cursor(Cursor(spec.name, rec.sort_value, rec.pk, served.run_id)), node=Customer.from_record(rec))
+            CustomerEdge(node=Customer.from_record(rec), position=Cursor(spec.name, rec.sort_value, rec.pk, served.run_id))
             for rec in records[:size]
         ]
-        page_info = PageInfo.of([e.cursor for e in edges], more=len(records) > size, after=after)
+        ends = [encode_cursor(e.position) for e in edges[:1] + edges[1:][-1:]]  # the first and the last
+        page_info = PageInfo.of(ends, more=len(records) > size, after=after)
         return CustomerConnection(edges=edges, page_info=page_info, run_id=served.run_id, where=where)
 
     @strawberry.field(description="One customer by its global id; null when there is none (or the key may not see it).")

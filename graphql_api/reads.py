@@ -58,6 +58,7 @@ __all__ = [
     "indicator_labels",
     "ping",
     "scored_customers",
+    "where_signature",
 ]
 
 #: Indicator kinds whose value is a customer lifetime value (shown as ``Customer.clv``).
@@ -293,7 +294,7 @@ _SCORE_PAGES_LOCK = threading.Lock()
 
 
 def _score_page_statement(shape: tuple[Any, ...], where: ColumnElement[bool]) -> Any:
-    signature = _where_signature(where)
+    signature = where_signature(where)
     if signature is None:
         return _build_score_page(shape, where)
     key = (shape, signature)
@@ -309,8 +310,10 @@ def _score_page_statement(shape: tuple[Any, ...], where: ColumnElement[bool]) ->
     return built
 
 
-def _where_signature(where: ColumnElement[bool]) -> tuple[Any, ...] | None:
-    """A hashable identity of a filter: its SQLAlchemy cache key plus the values it binds."""
+def where_signature(where: ColumnElement[bool]) -> tuple[Any, ...] | None:
+    """A hashable identity of a filter: its SQLAlchemy cache key plus the values it binds.
+
+    Cheaper than compiling it, and equal for two filters exactly when they select the same rows."""
     cache_key = where._generate_cache_key()
     if cache_key is None:  # an element SQLAlchemy cannot cache: build its statement each time
         return None
