@@ -49,6 +49,7 @@ __all__ = [
     "SourcesError",
     "UnknownSource",
     "find_source",
+    "record_unreached",
     "stream_names",
     "sync_options",
     "sync_result",
@@ -188,22 +189,27 @@ def _failed_run(engine: Engine, after: int, source: str) -> int | None:
     return None if found is None else int(found)
 
 
-def _unreached(engine: Engine, source: str, exc: Exception, *, run_source: str | None = None) -> JobFailed:
-    """The job's failure when ``source``'s CRM could not be reached, with the failed run it records
-    (under ``run_source``, default ``source``).
+def record_unreached(engine: Engine, run_source: str, exc: Exception) -> int | None:
+    """Record a failed sync run for a CRM that could not be reached; returns its id.
 
-    No run exists yet (the engine starts one only once it has an adapter), so one is started and
-    failed at once with the job's one-line error. A store that cannot take it must not hide why
-    the CRM was unreachable: the job then fails with no run.
+    No run exists yet (the engine starts one only once it has an adapter, and building the Odoo
+    adapter connects), so one is started and failed at once with the one-line error: ``syncRuns``
+    and the sync-lag metric then show the outage like any other failed sync. A store that cannot
+    take the row must not hide why the CRM was unreachable, so that returns None instead of raising.
     """
-    error = error_text(exc)
-    log = RunLog(source=run_source or source)
+    log = RunLog(source=run_source)
     try:
         log.start(engine)
+        log.finish(engine, "failed", error_text(exc))
     except SQLAlchemyError:
-        return JobFailed(error, {"source": source, "sync_run_id": None})
-    log.finish(engine, "failed", error)
-    return JobFailed(error, {"source": source, "sync_run_id": log.run_id})
+        return None
+    return log.run_id
+
+
+def _unreached(engine: Engine, source: str, exc: Exception, *, run_source: str | None = None) -> JobFailed:
+    """The job's failure when ``source``'s CRM could not be reached, with the failed run it records
+    (under ``run_source``, default ``source``)."""
+    return JobFailed(error_text(exc), {"source": source, "sync_run_id": record_unreached(engine, run_source or source, exc)})
 
 
 class _SyncProgress:

@@ -64,11 +64,15 @@ def sync(ctx: click.Context, source_name: str, full: bool, reconcile: bool | Non
     """Bring the store up to date with the CRM named SOURCE in the sources file."""
     from connector.sources_config import build_source
     from connector.sync import sync_source
-    from crmscore.sync_jobs import sync_options
+    from crmscore.sync_jobs import record_unreached, sync_options
 
     config = _config(sources_file, source_name)
     engine = open_engine(ctx)
-    source = build_source(config)
+    try:
+        source = build_source(config)
+    except Exception as exc:
+        record_unreached(engine, source_name, exc)  # the outage shows in sync runs, as from the API
+        raise
     options = sync_options(config, full=full, streams=streams, reconcile=reconcile)
     with _progress() as bar:
         task = bar.add_task(f"syncing {source_name}", total=None)
@@ -94,14 +98,19 @@ def sync(ctx: click.Context, source_name: str, full: bool, reconcile: bool | Non
 @friendly
 def writeback(ctx: click.Context, source_name: str, dry_run: bool, batch_size: int | None, sources_file: Path) -> None:
     """Write the current scores into the CRM's custom fields (only values that changed)."""
+    from connector.runs import writeback_run_source
     from connector.sources_config import build_source, build_writer
     from connector.writeback import write_back
-    from crmscore.sync_jobs import writeback_batch_size
+    from crmscore.sync_jobs import record_unreached, writeback_batch_size
 
     config = _config(sources_file, source_name)
     engine = open_engine(ctx)
-    source = build_source(config)
-    writer = build_writer(config, source)
+    try:
+        writer = build_writer(config, build_source(config))
+    except Exception as exc:
+        if not dry_run:  # a dry run records no run, whatever its outcome
+            record_unreached(engine, writeback_run_source(source_name), exc)
+        raise
     size = writeback_batch_size(config, batch_size)
     with _progress() as bar:
         task = bar.add_task(f"writing scores to {source_name}", total=None)

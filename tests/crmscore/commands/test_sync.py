@@ -13,9 +13,11 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, select
 
 from connector.testing import FakeClock, FakeOdoo, LoopbackServer
 from crmscore.commands.sync import COMMANDS
+from store.tables import sync_runs
 
 RECORDINGS = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "recordings" / "odoo17"
 
@@ -104,3 +106,24 @@ def test_install_suitecrm_writes_a_module_loader_package(tmp_path: Path) -> None
     assert "Module Loader" in out
     with zipfile.ZipFile(package) as zf:
         assert "manifest.php" in zf.namelist()
+
+
+def test_a_sync_or_write_back_that_cannot_reach_the_crm_says_so_in_one_line_and_records_the_failed_run(
+    tmp_path: Path,
+) -> None:
+    with LoopbackServer(FakeOdoo(FakeClock(datetime.now(UTC)))) as server:
+        closed = server.url  # the server is gone once the block ends: its port refuses connections
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    sources = str(_sources(tmp_path, closed))
+    env = {"TEST_ODOO_PASSWORD": "admin"}
+    for args in (["sync", "odoo"], ["writeback", "odoo", "--dry-run"], ["writeback", "odoo"]):
+        code, _out, err = run(url, *args, "--sources", sources, env=env)
+        assert code != 0 and "connection failed" in err and len(err.strip().splitlines()) == 1, (args, err)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            runs = conn.execute(select(sync_runs.c.source, sync_runs.c.status, sync_runs.c.errors).order_by(sync_runs.c.id)).all()
+    finally:
+        engine.dispose()
+    assert [(r.source, r.status) for r in runs] == [("odoo", "failed"), ("odoo:writeback", "failed")]  # not the dry run
+    assert all("connection failed" in r.errors[0]["message"] for r in runs)
