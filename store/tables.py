@@ -114,6 +114,9 @@ customers = _entity(
 # index walk from the cursor instead of a sort of every customer (0.6 ms instead of 400 ms on
 # PostgreSQL at 100,000 customers).
 Index("ix_customers_name_id", customers.c.name, customers.c.id)
+# The same list sorted by external id: (external_id, id) is that order's keyset (the
+# (source, external_id) unique constraint leads with source, so it cannot serve it).
+Index("ix_customers_external_id_id", customers.c.external_id, customers.c.id)
 
 contacts = _entity(
     "contacts",

@@ -68,3 +68,15 @@ def test_customers_sorted_by_name_are_an_index_walk_from_the_cursor_in_both_dire
             assert "TEMP B-TREE FOR ORDER BY" not in shown and "Sort" not in shown, shown
             if after is not None:  # a seek to the cursor, not a filter over the rows before it
                 assert "(name>?)" in shown or "<?)" in shown or "Index Cond: (ROW(" in shown, shown
+
+
+def test_customers_sorted_by_external_id_are_an_index_walk_from_the_cursor_in_both_directions(engine: Engine) -> None:
+    for direction in (OrderDirection.ASC, OrderDirection.DESC):
+        spec = sort_spec(CustomerOrderBy(field=CustomerOrderField.EXTERNAL_ID, direction=direction))
+        cursor = Cursor(ordering=spec.name, value="C-000042", pk=42)
+        for after in (None, cursor):
+            shown = plan(engine, lambda spec=spec, after=after: fetch_customer_page(engine, None, true(), spec, after, 100))
+            assert "ix_customers_external_id_id" in shown, shown
+            assert "TEMP B-TREE FOR ORDER BY" not in shown and "Sort" not in shown, shown
+            if after is not None:  # a seek to the cursor, not a filter over the rows before it
+                assert "(external_id>?)" in shown or "(external_id<?)" in shown or "Index Cond: (ROW(" in shown, shown
