@@ -23,7 +23,11 @@ __all__ = [
     "not_loaded",
 ]
 
-#: Required columns per frame, with the dtype an empty frame gets.
+#: Required columns per frame, each with the dtype :func:`empty_frame` gives it. Those dtypes are what
+#: an empty frame gets, not what :func:`check_frame` demands of a frame with rows: there ids may be of
+#: any integer width (the store's typed reader, ``crmscore.columns_read``, gives int32 when every id
+#: fits) and timestamps of any unit, as long as they are timezone-aware UTC; other columns are not
+#: checked (the reader gives low-cardinality text as a categorical, not ``str``).
 COLUMNS: Mapping[str, Mapping[str, str]] = {
     "customers": {
         "customer_id": "int64",
@@ -96,7 +100,8 @@ def is_loaded(frame: pd.DataFrame) -> bool:
 
 
 def empty_frame(columns: Mapping[str, str]) -> pd.DataFrame:
-    """No rows, and every column of a contract (column → dtype) with its dtype."""
+    """No rows, and every column of a contract (column → dtype) with exactly that dtype (int64 ids,
+    ``datetime64[us, UTC]`` stamps), so code handed an empty frame sees the same columns as a filled one."""
     return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in columns.items()})
 
 
@@ -105,11 +110,18 @@ def _empty(frame: str) -> pd.DataFrame:
 
 
 def check_frame(where: str, frame: object, columns: Mapping[str, str], *, integer_ids: bool = False) -> None:
-    """Raise :class:`FramesError` naming ``where`` and the column when ``frame`` breaks its contract
-    (``columns``: column → dtype; every ``datetime64`` column must hold timezone-aware UTC stamps).
+    """Raise :class:`FramesError` naming ``where`` and the column when ``frame`` breaks its contract.
+
+    What is enforced: ``frame`` is a DataFrame with every column of ``columns`` (extra columns are
+    allowed); if it has rows, every column declared ``datetime64`` holds timezone-aware UTC stamps
+    (of any unit), and with ``integer_ids`` ``customer_id`` has an integer dtype of any width (int32
+    from the typed reader, int64, nullable ``Int64``). Nothing else about the declared dtypes is
+    checked: those two are the breaches that would not fail loudly later (another zone shifts every
+    window, text ids match no customer), while int32 ids and categorical text are what the typed
+    reader gives on purpose.
 
     Empty frames only need their columns: their dtypes cannot change a result, and a store query
-    with no rows has untyped columns. ``integer_ids`` also requires an integer ``customer_id``.
+    with no rows has untyped columns.
     """
     if not isinstance(frame, pd.DataFrame):
         raise FramesError(f"{where}: expected a pandas DataFrame, got {type(frame).__name__}")
@@ -130,8 +142,9 @@ def check_frame(where: str, frame: object, columns: Mapping[str, str], *, intege
 class CRMFrames:
     """Everything scoring reads, one DataFrame per canonical entity (see ``COLUMNS``).
 
-    ``customer_id`` is the store's integer id, already resolved; rows whose customer is not in
-    ``customers`` are ignored by scoring. Extra columns are allowed and ignored.
+    ``customer_id`` is the store's integer id (int32 or int64, see :func:`check_frame`), already
+    resolved; rows whose customer is not in ``customers`` are ignored by scoring. Extra columns are
+    allowed and ignored.
     """
 
     customers: pd.DataFrame

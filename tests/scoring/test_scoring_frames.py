@@ -50,3 +50,10 @@ def test_empty_frames_only_need_their_columns():
     CRMFrames.empty(orders=untyped).check()
     with pytest.raises(FramesError, match=r"frames.orders: missing column\(s\) kind"):
         CRMFrames.empty(orders=untyped.drop(columns="kind")).check()
+
+
+def test_ids_of_any_integer_width_meet_the_contract_as_the_typed_reader_gives_them(build):
+    # crmscore.columns_read gives int32 ids when every id fits; the contract's int64 is an empty frame's dtype
+    orders = build.orders([(1, 3, 10.0)]).astype({"customer_id": "int32", "kind": "category"})
+    CRMFrames.empty(orders=orders).check()
+    assert str(CRMFrames.empty().orders["customer_id"].dtype) == "int64"
