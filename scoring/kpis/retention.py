@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scoring.kpis.period_rows import PeriodGrid, stamp_values
 from scoring.kpis.periods import Period
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "new_customers",
     "purchases",
     "repurchase_rate",
+    "repurchase_rate_by_period",
     "retention_cost",
     "retention_counts",
     "retention_rate",
@@ -151,3 +153,26 @@ def repurchase_rate(orders: pd.DataFrame, period: Period, order_kinds: Iterable[
     inside = p.loc[period.contains(p["ordered_at"]), ["customer_id", "ordered_at"]].drop_duplicates()
     counts = inside["customer_id"].value_counts()
     return _pct(int(np.count_nonzero(counts.to_numpy() >= 2)), len(counts))
+
+
+def repurchase_rate_by_period(
+    orders: pd.DataFrame, grid: PeriodGrid, order_kinds: Iterable[str] = ORDER_KINDS
+) -> list[float]:
+    """:func:`repurchase_rate` of every period of ``grid`` at once (same-instant purchases are one)."""
+    p = purchases(orders, order_kinds)
+    at = grid.positions(p["ordered_at"])
+    inside = at >= 0
+    at, who, when = at[inside], p["customer_id"].to_numpy()[inside], stamp_values(p["ordered_at"])[0][inside]
+    order = np.lexsort((when, who, at))
+    at, who, when = at[order], who[order], when[order]
+    # one entry per (period, customer, instant), then per (period, customer): how many instants
+    distinct = np.ones(len(at), dtype=bool)
+    distinct[1:] = (at[1:] != at[:-1]) | (who[1:] != who[:-1]) | (when[1:] != when[:-1])
+    at, who = at[distinct], who[distinct]
+    first = np.ones(len(at), dtype=bool)
+    first[1:] = (at[1:] != at[:-1]) | (who[1:] != who[:-1])
+    starts = np.flatnonzero(first)
+    instants = np.diff(np.r_[starts, len(at)])
+    buyers = grid.counts(at[starts])
+    repeaters = grid.counts(at[starts][instants >= 2])
+    return [_pct(int(r), int(b)) for r, b in zip(repeaters, buyers, strict=True)]

@@ -15,33 +15,31 @@ import pandas as pd
 
 from scoring.kpis.acquisition import (
     cac,
-    campaign_spend,
+    campaign_spend_by_period,
     clv_to_cac,
-    lead_conversion_rate,
-    leads_count,
+    lead_conversion_rate_by_period,
+    leads_by_period,
 )
 from scoring.kpis.inputs import rows_of_customers, segment_customers
+from scoring.kpis.period_rows import PeriodGrid, disjoint_layers
 from scoring.kpis.periods import Period
 from scoring.kpis.retention import (
     DEFAULT_INACTIVE_DAYS,
     ORDER_KINDS,
-    churn_rate,
+    first_purchases,
     purchases,
-    repurchase_rate,
-    retention_cost,
-    retention_counts,
-    retention_rate,
-    win_back_rate,
+    repurchase_rate_by_period,
 )
+from scoring.kpis.retention_sweep import RetentionSweep
 from scoring.kpis.satisfaction import (
-    complaint_count,
-    complaint_rate,
-    period_csat,
-    period_nps,
+    complaint_count_by_period,
+    complaint_rate_by_period,
+    csat_by_period,
+    nps_by_period,
 )
-from scoring.kpis.value import arpu, revenue
+from scoring.kpis.value import arpu, revenue_by_period
 
-__all__ = ["KPI_COLUMNS", "WHOLE_PORTFOLIO_ONLY", "kpi_table", "new_customer_clv"]
+__all__ = ["KPI_COLUMNS", "WHOLE_PORTFOLIO_ONLY", "kpi_table", "new_customer_clv", "new_customer_clv_by_period"]
 
 KPI_COLUMNS = (
     "period",
@@ -107,6 +105,104 @@ def new_customer_clv(
     return float(np.mean(aov * per_year * gross_margin * lifespan_years))
 
 
+def new_customer_clv_by_period(
+    orders: pd.DataFrame,
+    grid: PeriodGrid,
+    *,
+    gross_margin: float,
+    lifespan_years: float,
+    order_kinds: Iterable[str] = ORDER_KINDS,
+    firsts: pd.Series | None = None,
+) -> list[float]:
+    """:func:`new_customer_clv` of every period of ``grid`` at once, bit for bit.
+
+    ``firsts`` (each buyer's first purchase, as ``first_purchases`` gives) saves computing it again.
+    The per-customer sums are one groupby over (period, customer), which adds each customer's
+    purchases in the same order as the one-period groupby; the mean is ``Series.mean``'s (NaN skipped).
+    """
+    kinds = tuple(order_kinds)
+    firsts = first_purchases(orders, kinds) if firsts is None else firsts
+    p = purchases(orders, kinds)
+    at = grid.positions(p["ordered_at"])
+    who = p["customer_id"].to_numpy()
+    first_at = grid.positions(firsts)[np.searchsorted(firsts.index.to_numpy(), who)] if len(firsts) else at
+    new = (at >= 0) & (first_at == at)  # bought in the period of their first purchase ever: new in it
+    rows = pd.DataFrame({"period": at[new], "customer_id": who[new], "amount": p["amount"].to_numpy()[new]})
+    per = rows.groupby(["period", "customer_id"])["amount"].agg(["sum", "count"])
+    period_of = per.index.get_level_values("period").to_numpy()
+    days = np.array([period.days for period in grid.periods], dtype=np.float64)
+    aov = per["sum"] / per["count"]
+    per_year = per["count"] * 365.0 / days[period_of]
+    clv = (aov * per_year * gross_margin * lifespan_years).to_numpy(dtype=np.float64)
+    return [_mean(values) for values in grid.per_period(clv, period_of)]
+
+
+def _mean(values: np.ndarray) -> float:
+    """``Series.mean`` of ``values``: NaN skipped by adding 0 in its place; NaN when nothing is left."""
+    missing = np.isnan(values)
+    n = values.size - int(np.count_nonzero(missing))
+    return float("nan") if n == 0 else float(np.where(missing, 0.0, values).sum() / np.float64(n))
+
+
+def _layer(
+    grid: PeriodGrid,
+    sweep: RetentionSweep,
+    orders: pd.DataFrame,
+    leads: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    surveys: pd.DataFrame | None,
+    cases: pd.DataFrame | None,
+    *,
+    sales: Sequence[float],
+    channels: tuple[str, ...],
+    kinds: tuple[str, ...],
+    gross_margin: float,
+    lifespan_years: float,
+) -> dict[str, list[object]]:
+    """Every KPI column (:data:`KPI_COLUMNS`) for the periods of ``grid``, in its order."""
+    n, nan = len(grid.periods), float("nan")
+    figures = sweep.figures(grid)
+    all_spend = campaign_spend_by_period(campaigns, grid)
+    keep = campaign_spend_by_period(campaigns, grid, channels)
+    marketing = [a - k for a, k in zip(all_spend, keep, strict=True)]
+    acquisition_cost = [cac(m, s, len(f.new)) for m, s, f in zip(marketing, sales, figures, strict=True)]
+    clv = new_customer_clv_by_period(
+        orders, grid, gross_margin=gross_margin, lifespan_years=lifespan_years, order_kinds=kinds, firsts=sweep.firsts
+    )
+    period_revenue = revenue_by_period(orders, grid, kinds)
+    csat_values = [(nan, 0)] * n if surveys is None else csat_by_period(surveys, grid)
+    nps_values = [(nan, 0)] * n if surveys is None else nps_by_period(surveys, grid)
+    return {
+        "period": [p.label for p in grid.periods],
+        "leads": leads_by_period(leads, grid),
+        "lead_conversion_rate": lead_conversion_rate_by_period(leads, grid),
+        "new_customers": [len(f.new) for f in figures],
+        "marketing_spend": marketing,
+        "cac": acquisition_cost,
+        "new_customer_clv": clv,
+        "clv_cac": [clv_to_cac(v, c) for v, c in zip(clv, acquisition_cost, strict=True)],
+        "start_active": [f.start_active for f in figures],
+        "end_active": [f.end_active for f in figures],
+        "retention_rate": [f.retention_rate for f in figures],
+        "churn_rate": [f.churn_rate for f in figures],
+        "win_back_rate": [f.win_back_rate for f in figures],
+        "retention_spend": keep,
+        "retention_cost": [f.retention_cost(k) for f, k in zip(figures, keep, strict=True)],
+        "repurchase_rate": repurchase_rate_by_period(orders, grid, kinds),
+        "customers": [len(f.active_during) for f in figures],
+        "revenue": period_revenue,
+        "arpu": [arpu(r, len(f.active_during)) for r, f in zip(period_revenue, figures, strict=True)],
+        "csat": [v for v, _ in csat_values],
+        "csat_responses": [c for _, c in csat_values],
+        "nps": [v for v, _ in nps_values],
+        "nps_responses": [c for _, c in nps_values],
+        "complaints": [nan] * n if cases is None else complaint_count_by_period(cases, grid),
+        "complaint_rate": (
+            [nan] * n if cases is None else complaint_rate_by_period(cases, grid, [f.active_during for f in figures])
+        ),
+    }
+
+
 def kpi_table(
     orders: pd.DataFrame,
     leads: pd.DataFrame,
@@ -139,51 +235,18 @@ def kpi_table(
         orders = rows_of_customers(orders, ids)
         surveys = None if surveys is None else rows_of_customers(surveys, ids)
         cases = None if cases is None else rows_of_customers(cases, ids)
-    # Every KPI filters purchases by kind once per period; on codes that is several times cheaper.
-    orders = orders.assign(kind=orders["kind"].astype("category"))
-    nan = float("nan")
-    rows = []
-    for period in periods:
-        counts = retention_counts(orders, period, inactive_days, kinds)
-        all_spend = campaign_spend(campaigns, period)
-        keep = campaign_spend(campaigns, period, channels)
-        sales = sales_spend.get(period, 0.0) if isinstance(sales_spend, Mapping) else sales_spend
-        acquisition_cost = cac(all_spend - keep, sales, len(counts.new))
-        clv = new_customer_clv(
-            orders, period, counts.new, gross_margin=gross_margin, lifespan_years=lifespan_years, order_kinds=kinds
+    # Each frame's rows are placed in their period once (scoring.kpis.period_rows), not filtered per period.
+    sweep = RetentionSweep(orders, inactive_days, kinds)
+    rows: list[dict[str, object]] = [{} for _ in periods]
+    for layer in disjoint_layers(periods):
+        grid = PeriodGrid([periods[i] for i in layer])
+        sales = [sales_spend.get(periods[i], 0.0) if isinstance(sales_spend, Mapping) else sales_spend for i in layer]
+        columns = _layer(
+            grid, sweep, orders, leads, campaigns, surveys, cases,
+            sales=sales, channels=channels, kinds=kinds, gross_margin=gross_margin, lifespan_years=lifespan_years,
         )
-        base = counts.active_during
-        period_revenue = revenue(orders, period, kinds)
-        csat_value, csat_n = (nan, 0) if surveys is None else period_csat(surveys, period)
-        nps_value, nps_n = (nan, 0) if surveys is None else period_nps(surveys, period)
-        row = {
-            "period": period.label,
-            "leads": leads_count(leads, period),
-            "lead_conversion_rate": lead_conversion_rate(leads, period),
-            "new_customers": len(counts.new),
-            "marketing_spend": all_spend - keep,
-            "cac": acquisition_cost,
-            "new_customer_clv": clv,
-            "clv_cac": clv_to_cac(clv, acquisition_cost),
-            "start_active": len(counts.start_active),
-            "end_active": len(counts.end_active),
-            "retention_rate": retention_rate(counts),
-            "churn_rate": churn_rate(counts),
-            "win_back_rate": win_back_rate(counts),
-            "retention_spend": keep,
-            "retention_cost": retention_cost(keep, counts),
-            "repurchase_rate": repurchase_rate(orders, period, kinds),
-            "customers": len(base),
-            "revenue": period_revenue,
-            "arpu": arpu(period_revenue, len(base)),
-            "csat": csat_value,
-            "csat_responses": csat_n,
-            "nps": nps_value,
-            "nps_responses": nps_n,
-            "complaints": nan if cases is None else complaint_count(cases, period),
-            "complaint_rate": nan if cases is None else complaint_rate(cases, period, base),
-        }
-        if segment is not None:
-            row.update(dict.fromkeys(WHOLE_PORTFOLIO_ONLY, nan))
-        rows.append(row)
+        for k, i in enumerate(layer):
+            rows[i] = {name: values[k] for name, values in columns.items()}
+            if segment is not None:
+                rows[i].update(dict.fromkeys(WHOLE_PORTFOLIO_ONLY, float("nan")))
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
