@@ -14,6 +14,7 @@ from itertools import pairwise
 from sqlalchemy import ColumnElement, Engine, case, func, select
 
 from graphql_api.reads import scored_customers
+from store.engine import reading
 from store.tables import scores
 
 __all__ = ["Bucket", "ScoreStats", "count_by", "score_histogram", "score_stats"]
@@ -37,7 +38,7 @@ class Bucket:
 def score_stats(engine: Engine, run_id: int | None, where: ColumnElement[bool]) -> ScoreStats:
     hs = scores.c.health_score
     stmt = select(func.count(hs), func.avg(hs), func.min(hs), func.max(hs)).select_from(scored_customers(run_id)).where(where)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         n, avg, lo, hi = conn.execute(stmt).one()
     return ScoreStats(int(n), None if avg is None else float(avg), lo, hi)
 
@@ -47,7 +48,7 @@ def count_by(engine: Engine, run_id: int | None, where: ColumnElement[bool], col
     col = scores.c[column]
     n = func.count().label("n")
     stmt = select(col, n).select_from(scored_customers(run_id)).where(where).group_by(col)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(stmt).all()
     return sorted(((r[0], int(r[1])) for r in rows), key=lambda r: (-r[1], r[0] is None, r[0] or ""))
 
@@ -63,6 +64,6 @@ def score_histogram(
         for i, (lo, hi) in enumerate(pairwise(edges))
     ]
     stmt = select(*columns).select_from(scored_customers(run_id)).where(where)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(stmt).one()
     return [Bucket(lo, hi, int(n or 0)) for (lo, hi), n in zip(pairwise(edges), row, strict=True)]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, select, true, update
 
+from store.engine import reading
 from store.tables import alerts, customers
 
 __all__ = [
@@ -88,19 +89,19 @@ def fetch_alert_page(engine: Engine, *, before: int | None, limit: int, **filter
     stmt = select(*_COLUMNS).select_from(_JOINED).where(_where(**filters)).order_by(alerts.c.id.desc()).limit(limit)
     if before is not None:
         stmt = stmt.where(alerts.c.id < before)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [AlertRecord(**r._mapping) for r in conn.execute(stmt)]
 
 
 def count_alerts(engine: Engine, **filters: Any) -> int:
     stmt = select(func.count()).select_from(_JOINED).where(_where(**filters))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return int(conn.execute(stmt).scalar_one())
 
 
 def fetch_alert(engine: Engine, pk: int, *, source: str | None = None) -> AlertRecord | None:
     stmt = select(*_COLUMNS).select_from(_JOINED).where(alerts.c.id == pk, _where(source=source))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(stmt).first()
     return None if row is None else AlertRecord(**row._mapping)
 
@@ -120,7 +121,7 @@ def fetch_customer_alerts(
         .subquery()
     )
     stmt = select(*(inner.c[c.key] for c in _COLUMNS)).where(inner.c.rank <= first).order_by(inner.c.customer_id, inner.c.pk.desc())
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         for row in conn.execute(stmt):
             out[row.customer_id].append(AlertRecord(**row._mapping))
     return out

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from store.engine import reading
 from store.tables import scores, scoring_runs
 
 __all__ = ["ChurnRiskRecord", "fetch_churn_risks"]
@@ -37,7 +38,7 @@ def fetch_churn_risks(engine: Engine, run_id: int | None, pks: Sequence[int]) ->
         .join(scoring_runs, r.id == s.run_id)
         .where(s.run_id == run_id, s.customer_id.in_(list(pks)), r.churn_model_version.is_not(None))
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         for row in conn.execute(stmt):
             detail = row.churn_drivers if isinstance(row.churn_drivers, dict) else {}
             drivers = detail.get("drivers")

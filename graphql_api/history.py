@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
+from store.engine import reading
 from store.tables import scores, scoring_runs
 
 __all__ = ["ScorePointRecord", "fetch_history"]
@@ -44,7 +45,7 @@ def fetch_history(
         .where(s.run_id.in_(runs), s.customer_id.in_(list(out)))
         .order_by(s.customer_id, r.as_of, r.id)
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         for row in conn.execute(stmt):
             out[row.customer_id].append(ScorePointRecord(row.id, row.as_of, row.health_score, row.band, row.segment))
     return out

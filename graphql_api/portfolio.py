@@ -18,6 +18,7 @@ from graphql_api.ids import encode_id
 from graphql_api.limits import MAX_PAGE_SIZE
 from graphql_api.objects import GroupCount
 from graphql_api.reads import count_customers
+from store.engine import reading
 from store.tables import customers, scores, scoring_runs
 
 __all__ = ["KpiPoint", "Portfolio"]
@@ -49,7 +50,7 @@ def _trend(engine: Engine, served: int | None, last: int, sources: list[str] | N
     )
     if sources is not None:
         stmt = stmt.where(customers.c.source.in_(sources))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(stmt).all()
     return [
         KpiPoint(

@@ -34,6 +34,7 @@ from sqlalchemy import (
 
 from graphql_api.cursors import Cursor
 from graphql_api.ordering import NULL_SCORE, SortSpec, after_cursor, order_clauses
+from store.engine import reading
 from store.tables import (
     config_versions,
     customers,
@@ -109,7 +110,7 @@ class IndicatorRecord:
 
 
 def ping(engine: Engine) -> None:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         conn.execute(text("SELECT 1"))
 
 
@@ -152,14 +153,14 @@ def _run_select() -> Any:
 def fetch_served_run(engine: Engine) -> ServedRun:
     """The newest succeeded run (``run_id=None`` when there is none)."""
     newest = select(func.max(scoring_runs.c.id)).where(scoring_runs.c.status == "succeeded").scalar_subquery()
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(_run_select().where(scoring_runs.c.id == newest)).first()
     return ServedRun(run_id=None) if row is None else _served(row)
 
 
 def fetch_run(engine: Engine, run_id: int) -> ServedRun | None:
     """A succeeded run by id (what a page cursor pins), or None."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(_run_select().where(scoring_runs.c.id == run_id, scoring_runs.c.status == "succeeded")).first()
     return None if row is None else _served(row)
 
@@ -211,7 +212,7 @@ def fetch_customer_page(
     )
     if after is not None:
         stmt = stmt.where(after_cursor(spec, after))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [CustomerRecord(*row) for row in conn.execute(stmt)]  # columns in field order
 
 
@@ -244,7 +245,7 @@ def fetch_unscored(engine: Engine, run_id: int) -> Unscored | None:
     )
     newest = select(func.max(customers.c.id).label("max_id")).subquery()
     stmt = select(newest.c.max_id, listed.c.id).select_from(newest.outerjoin(listed, true()))  # one snapshot
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(stmt).all()
     ids = tuple(sorted(r.id for r in rows if r.id is not None))
     max_id = rows[0].max_id if rows else 0
@@ -280,7 +281,7 @@ def _by_score_page(
         params["page_after_pk"] = after.pk
         if not key_is_null:
             params["page_after_score"] = after.value
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [CustomerRecord(*row) for row in conn.execute(stmt, params)]  # columns in field order
 
 
@@ -376,7 +377,7 @@ def _after(
 
 def count_customers(engine: Engine, run_id: int | None, where: ColumnElement[bool]) -> int:
     stmt = select(func.count()).select_from(scored_customers(run_id)).where(where)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return int(conn.execute(stmt).scalar_one())
 
 
@@ -387,7 +388,7 @@ def fetch_customers(
     stmt = select(*_CUSTOMER_COLUMNS).select_from(scored_customers(run_id)).where(customers.c.id.in_(list(pks)))
     if where is not None:
         stmt = stmt.where(where)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return {row.pk: CustomerRecord(**row._mapping) for row in conn.execute(stmt)}
 
 
@@ -402,7 +403,7 @@ def fetch_indicators(
     stmt = select(iv.customer_id, iv.key, iv.value, iv.score, iv.points).where(
         iv.run_id == served.run_id, iv.customer_id.in_(list(out))
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(stmt).all()
     position = {key: i for i, key in enumerate(served.labels)}
     for r in sorted(rows, key=lambda r: (position.get(r.key, len(position)), r.key)):

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, func, not_, select
 
 from connector.runs import WRITEBACK_SUFFIX, writeback_run_source
+from store.engine import reading
 from store.tables import scoring_runs, sync_runs
 
 __all__ = [
@@ -32,12 +33,12 @@ def fetch_latest_run(engine: Engine, *, only_succeeded: bool) -> Any | None:
     stmt = select(scoring_runs).order_by(scoring_runs.c.id.desc()).limit(1)
     if only_succeeded:
         stmt = stmt.where(scoring_runs.c.status == "succeeded")
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return conn.execute(stmt).first()
 
 
 def fetch_scoring_run(engine: Engine, pk: int) -> Any | None:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return conn.execute(select(scoring_runs).where(scoring_runs.c.id == pk)).first()
 
 
@@ -47,7 +48,7 @@ def fetch_scoring_runs(engine: Engine, *, before: int | None, limit: int, status
         stmt = stmt.where(scoring_runs.c.id < before)
     if status is not None:
         stmt = stmt.where(scoring_runs.c.status == status)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return list(conn.execute(stmt))
 
 
@@ -73,7 +74,7 @@ def fetch_sync_runs(engine: Engine, *, before: int | None, limit: int, sources: 
         stmt = stmt.where(sync_runs.c.id < before)
     if sources is not None:
         stmt = stmt.where(sync_runs.c.source.in_(list(sources)))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return list(conn.execute(stmt))
 
 
@@ -81,7 +82,7 @@ def count_sync_runs(engine: Engine, sources: Sequence[str] | None) -> int:
     stmt = select(func.count()).select_from(sync_runs)
     if sources is not None:
         stmt = stmt.where(sync_runs.c.source.in_(list(sources)))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return int(conn.execute(stmt).scalar_one())
 
 
@@ -90,7 +91,7 @@ def count_rows(engine: Engine, table: Any, **equal: Any) -> int:
     for column, value in equal.items():
         if value is not None:
             stmt = stmt.where(table.c[column] == value)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return int(conn.execute(stmt).scalar_one())
 
 
@@ -105,5 +106,5 @@ def latest_syncs(engine: Engine) -> list[tuple[str, Any]]:
         .where(sync_runs.c.status == "succeeded", not_(sync_runs.c.source.endswith(WRITEBACK_SUFFIX, autoescape=True)))
         .group_by(sync_runs.c.source)
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [(r[0], r[1]) for r in conn.execute(stmt)]

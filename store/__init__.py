@@ -1,6 +1,13 @@
 """The local store: canonical CRM entities and run history, on SQLite or PostgreSQL."""
 
-from store.engine import DEFAULT_DATABASE_URL, database_url, migrate, open_store, redact
+from store.engine import (
+    DEFAULT_DATABASE_URL,
+    database_url,
+    migrate,
+    open_store,
+    reading,
+    redact,
+)
 from store.errors import StoreError, StoreUnavailable
 
 __all__ = [
@@ -10,5 +17,6 @@ __all__ = [
     "database_url",
     "migrate",
     "open_store",
+    "reading",
     "redact",
 ]

@@ -7,18 +7,20 @@ and the schema is migrated to the latest Alembic revision before anything reads 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from store.errors import StoreUnavailable
 
-__all__ = ["DEFAULT_DATABASE_URL", "database_url", "migrate", "open_store", "redact"]
+__all__ = ["DEFAULT_DATABASE_URL", "database_url", "migrate", "open_store", "reading", "redact"]
 
 DEFAULT_DATABASE_URL = "sqlite:///crmscore.db"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -78,6 +80,20 @@ def create(url: str | None = None) -> Engine:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise StoreUnavailable(f"cannot reach {redact(resolved)}: {reason}") from exc
     return engine
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads that need no transaction of their own: it runs in autocommit.
+
+    Each statement already reads its own snapshot under READ COMMITTED (PostgreSQL) and pysqlite
+    starts no transaction for a SELECT, so nothing changes for the reader; what goes is the BEGIN
+    and ROLLBACK round trips PostgreSQL would otherwise get around every API read. Never write
+    through it: a write here would commit statement by statement.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def migrate(engine: Engine) -> None:

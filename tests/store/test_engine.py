@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, func, insert, inspect, select
 
 from store import StoreUnavailable, open_store
-from store.engine import database_url
-from store.tables import metadata
+from store.engine import database_url, reading
+from store.tables import customers, metadata
 
 
 def test_the_migrated_schema_matches_the_table_definitions(engine: Engine) -> None:
@@ -54,3 +56,21 @@ def test_a_sqlite_file_in_a_missing_folder_is_reported(tmp_path: Path) -> None:
 def test_garbage_is_not_a_url() -> None:
     with pytest.raises(StoreUnavailable, match="not a database URL"):
         open_store("definitely not a url")
+
+
+def _autocommit(conn: Any) -> bool:
+    driver = conn.connection.driver_connection
+    return bool(driver.autocommit) if hasattr(driver, "pgconn") else driver.isolation_level is None
+
+
+def test_reads_run_in_autocommit_and_hand_back_a_transactional_connection(engine: Engine) -> None:
+    """API reads skip BEGIN/ROLLBACK; the pooled connection a writer gets next must not."""
+    with reading(engine) as conn:
+        assert conn.execute(select(func.count()).select_from(customers)).scalar_one() == 0
+        assert _autocommit(conn)
+    with engine.begin() as conn:  # the same pooled connection, reset on its way back
+        assert not _autocommit(conn)
+        conn.execute(insert(customers).values(source="t", external_id="1", name="kept", kind="company", active=True, loaded_at=datetime.now(UTC)))
+        conn.rollback()
+    with reading(engine) as conn:
+        assert conn.execute(select(func.count()).select_from(customers)).scalar_one() == 0  # the rollback held
