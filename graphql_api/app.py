@@ -8,6 +8,7 @@ anonymous viewer access only with ``require_auth=False`` as well.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -155,6 +156,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await state.bus.start()
+        if settings.freeze_startup_objects:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

@@ -3,6 +3,7 @@ health check, and a real uvicorn server answering over HTTP."""
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
@@ -160,3 +161,18 @@ def test_metrics_need_a_key_and_count_requests_jobs_and_lag(fresh_api: Any, engi
     lag = next(line for line in text.splitlines() if line.startswith('crmscore_sync_lag_seconds{source="odoo"}'))
     assert 290 < float(lag.split()[-1]) < 400
     assert [line for line in text.splitlines() if line.startswith("crmscore_sync_lag_seconds{")] == [lag]
+
+
+def test_a_production_server_freezes_its_start_up_objects_once_started(engine: Engine) -> None:
+    """Full garbage collections then skip what start-up built; embedded apps (tests) leave gc alone."""
+    assert ApiSettings.from_env({}).freeze_startup_objects
+    assert not ApiSettings.from_env({"CRMSCORE_GC_FREEZE": "0"}).freeze_startup_objects
+    assert not ApiSettings().freeze_startup_objects
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(engine, settings=ApiSettings())):
+            assert gc.get_freeze_count() == 0
+        with TestClient(create_app(engine, settings=ApiSettings(freeze_startup_objects=True))):
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
