@@ -164,7 +164,7 @@ def customer_detail(engine: Engine, customer_id: int) -> dict[str, Any] | None:
             return None
         run = latest_run(conn)
         history = conn.execute(
-            select(r.id, r.as_of, s.health_score, s.band, s.segment)
+            select(r.id, r.as_of, s.health_score, s.band, s.segment, s.scorecard)
             .join_from(t.scores, t.scoring_runs, s.run_id == r.id)
             .where(s.customer_id == customer_id, r.status == "succeeded")
             .order_by(r.id)
@@ -185,8 +185,10 @@ def customer_detail(engine: Engine, customer_id: int) -> dict[str, Any] | None:
     current = history[-1] if history and run and history[-1][0] == run.id else None
     return {
         "customer": {k: getattr(cust, k) for k in ("id", "name", "external_id", "source", "kind", "country", "industry")},
-        "current": None if current is None else {"score": _finite(current[2]), "band": current[3], "segment": current[4]},
+        "current": None
+        if current is None
+        else {"score": _finite(current[2]), "band": current[3], "segment": current[4], "scorecard": current[5]},
         "indicators": [{"key": k, "value": _finite(v), "score": _finite(sc), "points": _finite(p)} for k, v, sc, p in indicators],
-        "history": [{"run": rid, "as_of": at.isoformat(), "score": _finite(h), "band": b, "segment": g} for rid, at, h, b, g in history],
+        "history": [{"run": rid, "as_of": at.isoformat(), "score": _finite(h), "band": b, "segment": g} for rid, at, h, b, g, _ in history],
         "alerts": [{"rule": a, "severity": sev, "message": m, "status": st} for a, sev, m, st in alerts],
     }

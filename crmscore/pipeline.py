@@ -135,6 +135,7 @@ def latest_run(conn: Connection) -> ScoringRunRecord | None:
 
 def _write_results(conn: Connection, run_id: int, result: ScoreResult, churn: RunChurn) -> None:
     s = result.scores
+    scored = s["health_score"].notna()
     score_rows = pd.DataFrame(
         {
             "run_id": run_id,
@@ -145,6 +146,8 @@ def _write_results(conn: Connection, run_id: int, result: ScoreResult, churn: Ru
             "r_score": s["r_score"],
             "f_score": s["f_score"],
             "m_score": s["m_score"],
+            # Which scorecard's weights and bands made the score; like the band, none without a score.
+            "scorecard": s["scorecard"].where(scored),
             **score_columns(churn, s["customer_id"]),
         }
     )

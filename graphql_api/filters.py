@@ -105,6 +105,7 @@ class CustomerFilter:
     health_score: FloatFilter | None = None
     band: StringFilter | None = None
     segment: StringFilter | None = None
+    scorecard: StringFilter | None = strawberry.field(default=None, description="The key of the scorecard that scored the customer.")
     indicator: IndicatorFilter | None = None
     and_: list[CustomerFilter] | None = strawberry.field(name="and", default=None)
     or_: list[CustomerFilter] | None = strawberry.field(name="or", default=None)
@@ -157,6 +158,7 @@ _FIELDS: dict[str, ColumnElement[Any]] = {
     "health_score": scores.c.health_score,
     "band": scores.c.band,
     "segment": scores.c.segment,
+    "scorecard": scores.c.scorecard,
 }
 
 

@@ -107,6 +107,10 @@ class Customer:
     health_score: float | None = strawberry.field(description="Null when not scored.")
     band: str | None
     segment: str | None
+    scorecard: str | None = strawberry.field(
+        description="The key of the config scorecard whose weights and bands scored this customer "
+        "(configs can assign scorecards by segment, customer kind or source); null when not scored."
+    )
     rfm: Rfm | None = strawberry.field(description="Null unless the run computed all of r, f and m.")
 
     @classmethod
@@ -129,6 +133,7 @@ class Customer:
             health_score=rec.health_score,
             band=rec.band,
             segment=rec.segment,
+            scorecard=rec.scorecard,
             rfm=rfm,
         )
 

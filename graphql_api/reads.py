@@ -97,6 +97,7 @@ class CustomerRecord:
     r_score: int | None
     f_score: int | None
     m_score: int | None
+    scorecard: str | None
     sort_value: Any = None
 
 
@@ -188,6 +189,7 @@ _CUSTOMER_COLUMNS = (
     scores.c.r_score,
     scores.c.f_score,
     scores.c.m_score,
+    scores.c.scorecard,
 )
 
 

@@ -335,6 +335,9 @@ scores = Table(
     # customer lacked a feature the model needs) and the model's own top drivers up and down.
     Column("churn_risk", Float),
     Column("churn_drivers", JSON),
+    # The key of the config scorecard whose weights and bands produced this score and band (None:
+    # not scored). Last, as migration 0007 added it.
+    Column("scorecard", String(64)),
     Index("ix_scores_run_health", "run_id", "health_score", "customer_id"),
 )
 

@@ -68,14 +68,17 @@ def test_an_open_alert_can_be_acknowledged_from_the_dashboard(admin_client: Test
 
 
 def test_the_customer_page_shows_indicators_contributions_and_score_history(admin_client: TestClient, scored: Engine):
+    s = t.scores.c
     with scored.connect() as conn:
-        row = conn.execute(select(t.scores.c.customer_id, t.scores.c.health_score).where(t.scores.c.health_score.is_not(None))).first()
+        row = conn.execute(select(s.customer_id, s.health_score, s.scorecard).where(s.health_score.is_not(None))).first()
         keys = conn.execute(select(t.indicator_values.c.key).where(t.indicator_values.c.customer_id == row.customer_id)).scalars().all()
     page = admin_client.get(f"/admin/customers/{row.customer_id}").text
     assert f'<strong id="current-score">{round(row.health_score, 1)}</strong>' in page
+    assert f'scorecard <strong id="current-scorecard">{row.scorecard}</strong>' in page  # which weights and bands
     assert all(f"<td>{k}</td>" in page for k in keys) and keys
     data = admin_client.get(f"/admin/api/customers/{row.customer_id}").json()
     assert [h["score"] for h in data["history"]] == [round(row.health_score, 1)]
+    assert data["current"]["scorecard"] == row.scorecard
     assert admin_client.get("/admin/customers/999999").status_code == 404
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, update
+from sqlalchemy import Engine, Row, create_engine, func, select, update
 
 from connector.files import FileSource
 from connector.load import load_source
 from crmscore import pipeline
+from crmscore.config import load_config
 from crmscore.config_versions import active_version
 from crmscore.pipeline import latest_run, run_scoring
 from crmscore.sample import generate
@@ -81,6 +83,61 @@ def test_the_shipped_config_is_saved_once_and_made_active(sample_store: Engine) 
         active = active_version(conn)
     assert active is not None and active.body["version"] == 1
     assert _count(sample_store, t.config_versions) == 1
+
+
+def _scored_rows(engine: Engine, run_id: int) -> list[Row[Any]]:
+    s, c = t.scores.c, t.customers.c
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(c.kind, c.source, s.segment, s.health_score, s.band, s.scorecard)
+                .join_from(t.scores, t.customers, c.id == s.customer_id)
+                .where(s.run_id == run_id)
+            ).all()
+        )
+
+
+def test_each_score_records_the_scorecard_whose_criteria_the_customer_matched(sample_store: Engine) -> None:
+    """configs/b2b.yaml gives companies in the top segments the key-account scorecard, everyone else
+    the default: the stored key is the first card whose lists all hold the customer's values."""
+    path = REPO / "configs" / "b2b.yaml"
+    cards = load_config(path).cards
+    assert len(cards) >= 2
+    run = run_scoring(sample_store, path)
+
+    def expected(row: Row[Any]) -> str:
+        for card in cards:
+            when = card.when
+            if when is not None and all(
+                allowed is None or value in allowed
+                for allowed, value in ((when.segments, row.segment), (when.customer_kinds, row.kind), (when.sources, row.source))
+            ):
+                return card.key
+        return next(card.key for card in cards if card.default)
+
+    rows = _scored_rows(sample_store, run.id)
+    assert rows and all(r.health_score is not None for r in rows)
+    assert [r.scorecard for r in rows] == [expected(r) for r in rows]
+    assert {r.scorecard for r in rows} == {card.key for card in cards}  # both cards scored someone
+
+
+def test_a_customer_the_run_could_not_score_has_no_scorecard_like_no_band(
+    sample_store: Engine, tmp_path: Path
+) -> None:
+    """With NPS the only indicator (missing values excluded), customers who never answered get no
+    score, so no band and no scorecard; the others carry the config's one scorecard."""
+    path = tmp_path / "nps-only.yaml"
+    path.write_text(
+        "version: 1\nindicators:\n  - {key: nps, kind: nps, weight: 1, normalise: {method: minmax, min: 0, max: 10}}\n",
+        encoding="utf-8",
+    )
+    (card,) = load_config(path).cards
+    rows = _scored_rows(sample_store, run_scoring(sample_store, path).id)
+    unscored = [r for r in rows if r.health_score is None]
+    scored = [r for r in rows if r.health_score is not None]
+    assert unscored and scored
+    assert all(r.scorecard is None and r.band is None for r in unscored)
+    assert all(r.scorecard == card.key for r in scored)
 
 
 def test_a_run_that_fails_is_marked_failed_with_nothing_half_written(

@@ -94,8 +94,8 @@ class Seeder:
     ) -> int:
         """A scoring run with a score row per customer pk in ``rows``.
 
-        A row may hold ``health_score``, ``band``, ``segment``, ``rfm`` (an (r, f, m) tuple) and
-        ``indicators`` (key -> (value, score, points)).
+        A row may hold ``health_score``, ``band``, ``segment``, ``scorecard``, ``rfm`` (an (r, f, m)
+        tuple) and ``indicators`` (key -> (value, score, points)).
         """
         with self.engine.begin() as conn:
             run_id = int(
@@ -123,6 +123,7 @@ class Seeder:
                         "health_score": row.get("health_score"),
                         "band": row.get("band"),
                         "segment": row.get("segment"),
+                        "scorecard": row.get("scorecard"),
                         "r_score": rfm[0],
                         "f_score": rfm[1],
                         "m_score": rfm[2],
@@ -240,8 +241,9 @@ class Population:
     """Thirty customers on three sources, scored in the served run with ties and nulls.
 
     Runs: an older succeeded run and a newer failed one surround the served run, so a test that
-    sees their values has read the wrong run. Most scored customers have a ``csat`` indicator. Customers 22-23 have a score row without a score;
-    24-29 were not scored at all. Names and external ids repeat, so ordering must tie-break on id.
+    sees their values has read the wrong run. Most scored customers have a ``csat`` indicator; scored
+    companies were scored with the ``enterprise`` scorecard, scored persons with ``standard``.
+    Customers 22-23 have a score row without a score (nor a scorecard); 24-29 were not scored at all. Names and external ids repeat, so ordering must tie-break on id.
     """
 
     SCORES: ClassVar[list[float]] = [12.5, 40.0, 40.0, 55.25, 70.0, 70.0, 70.0, 91.0]
@@ -272,17 +274,36 @@ class Population:
             if score is not None:
                 band = "at_risk" if score < 40 else "watch" if score < 70 else "healthy"
             segment = ["champions", "loyal", "hibernating"][i % 3] if i < 24 else None
+            scorecard = None if score is None else ("enterprise" if row["kind"] == "company" else "standard")
             # csat: value 5i and score 4i for most scored customers; missing for every fourth and the unscored.
             csat = (5.0 * i, 4.0 * i, 0.5 * i - 5) if i < 24 and i % 4 != 3 else None
-            record = {**row, "pk": pk, "health_score": score, "band": band, "segment": segment, "csat": csat}
+            record = {
+                **row,
+                "pk": pk,
+                "health_score": score,
+                "band": band,
+                "segment": segment,
+                "scorecard": scorecard,
+                "csat": csat,
+            }
             self.customers.append(record)
             if i < 24:
                 indicators = {"csat": csat} if csat else {}
-                served[pk] = {"health_score": score, "band": band, "segment": segment, "indicators": indicators}
-        self.old_run = seed.run(self.config_id, {pk: {"health_score": 99.0, "band": "old"} for pk in served})
+                served[pk] = {
+                    "health_score": score,
+                    "band": band,
+                    "segment": segment,
+                    "scorecard": scorecard,
+                    "indicators": indicators,
+                }
+        self.old_run = seed.run(
+            self.config_id, {pk: {"health_score": 99.0, "band": "old", "scorecard": "old"} for pk in served}
+        )
         self.served_run = seed.run(self.config_id, served)
         self.failed_run = seed.run(
-            self.config_id, {pk: {"health_score": 1.0, "band": "failed"} for pk in served}, status="failed"
+            self.config_id,
+            {pk: {"health_score": 1.0, "band": "failed", "scorecard": "failed"} for pk in served},
+            status="failed",
         )
 
 

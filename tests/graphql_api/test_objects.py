@@ -19,7 +19,7 @@ def api(fresh_api: Api) -> Api:
 QUERY = """
 query($id: ID!) {
   customer(id: $id) {
-    healthScore band segment
+    healthScore band segment scorecard
     rfm { r f m }
     indicators { key label value score }
     contributions { key label points }
@@ -47,6 +47,7 @@ def scored(seed: Any) -> dict[str, int]:
                 "health_score": 61.5,
                 "band": "watch",
                 "segment": "loyal",
+                "scorecard": "enterprise",
                 "rfm": (4, 2, 5),
                 "indicators": {
                     "complaints": (3.0, 20.0, -9.0),
@@ -82,9 +83,10 @@ def test_contributions_are_sorted_by_absolute_points_and_skip_unknown_points(
     ]
 
 
-def test_score_band_segment_and_rfm_come_from_the_score_row(api: Any, scored: dict[str, int]) -> None:
+def test_score_band_segment_scorecard_and_rfm_come_from_the_score_row(api: Any, scored: dict[str, int]) -> None:
     customer = api.data(QUERY, {"id": encode_id("Customer", scored["scored"])})["customer"]
     assert (customer["healthScore"], customer["band"], customer["segment"]) == (61.5, "watch", "loyal")
+    assert customer["scorecard"] == "enterprise"
     assert customer["rfm"] == {"r": 4, "f": 2, "m": 5}
 
 
@@ -94,6 +96,7 @@ def test_a_customer_scored_without_values_has_nulls_and_empty_lists(api: Any, sc
         "healthScore": None,
         "band": None,
         "segment": None,
+        "scorecard": None,
         "rfm": None,
         "indicators": [],
         "contributions": [],
@@ -102,7 +105,7 @@ def test_a_customer_scored_without_values_has_nulls_and_empty_lists(api: Any, sc
 
 def test_a_customer_never_scored_still_appears_with_nulls(api: Any, seed: Any) -> None:
     pks = seed.customers([{"external_id": "new", "name": "Brand new", "kind": "person"}])
-    query = "{ customers { totalCount nodes { id name kind healthScore band indicators { key } } } }"
+    query = "{ customers { totalCount nodes { id name kind healthScore band scorecard indicators { key } } } }"
     assert api.data(query)["customers"] == {
         "totalCount": 1,
         "nodes": [
@@ -112,6 +115,7 @@ def test_a_customer_never_scored_still_appears_with_nulls(api: Any, seed: Any) -
                 "kind": "person",
                 "healthScore": None,
                 "band": None,
+                "scorecard": None,
                 "indicators": [],
             }
         ],

@@ -89,6 +89,25 @@ def test_scores_come_from_the_newest_succeeded_run(api: Any, population: Any) ->
         )
 
 
+SCORECARDS = """
+query($orderBy: CustomerOrderBy) { customers(first: 100, orderBy: $orderBy) { nodes { id scorecard } } }
+"""
+
+
+@pytest.mark.parametrize("field", ["HEALTH_SCORE", "NAME"])
+def test_each_customer_names_the_scorecard_that_scored_it_in_the_served_run(
+    api: Any, population: Any, field: str
+) -> None:
+    """Both page plans (the score index walk and the plain sort) and customer(id:) read it."""
+    expected = {encode_id("Customer", c["pk"]): c["scorecard"] for c in population.customers}
+    nodes = api.data(SCORECARDS, {"orderBy": {"field": field}})["customers"]["nodes"]
+    assert {n["id"]: n["scorecard"] for n in nodes} == expected
+    assert {"enterprise", "standard", None} == set(expected.values())
+    for customer_id, scorecard in list(expected.items())[::5]:
+        one = api.data("query($id: ID!) { customer(id: $id) { scorecard } }", {"id": customer_id})["customer"]
+        assert one == {"scorecard": scorecard}
+
+
 def test_page_info_describes_where_the_page_sits(api: Any, population: Any) -> None:
     pages = walk(api, 13)
     first, middle, last = pages
