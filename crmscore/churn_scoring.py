@@ -55,7 +55,9 @@ def _summary(version: int, risk: ChurnRisk) -> str:
         example = reasons.most_common(1)[0][0]
         parts.append(f"{lacking:,} lack an input it cannot impute (most often: {example})")
     if not risk.has_drivers:
-        parts.append("this model kind gives no per-customer drivers")
+        parts.append(risk.no_drivers or "this model gives no per-customer drivers")
+    elif risk.driver_rows is not None:
+        parts.append(f"drivers for the {int(risk.driver_rows.sum()):,} highest-risk customers (this model's cost one prediction per feature)")
     return "; ".join(parts)
 
 
@@ -85,7 +87,7 @@ def _number(v: float) -> str:
 
 def drivers_json(risk: ChurnRisk) -> list[str | None]:
     """Each customer's ``churn_drivers`` as JSON text: ``{"drivers": [...]}`` when rated (``null``
-    drivers for a model kind without them), ``{"unavailable": reason}`` when not.
+    drivers for a model without them), ``{"unavailable": reason}`` when not.
 
     Written with f-strings straight from the columnar drivers, which measured 1.7× faster than a
     dict per driver and ``json.dumps`` per customer (200,000 customers: 4.9 s against 8.2 s on a
@@ -104,9 +106,13 @@ def drivers_json(risk: ChurnRisk) -> list[str | None]:
     directions = risk.slot_directions()
     features, contributions, values = feature.tolist(), contribution.tolist(), value.tolist()
     categories = None if risk.driver_category is None else risk.driver_category.tolist()
+    explained = None if risk.driver_rows is None else risk.driver_rows.tolist()
     for i in range(n):
         if not rated[i]:
             out.append(_unavailable(reasons, risk.reason[i]))
+            continue
+        if explained is not None and not explained[i]:
+            out.append('{"drivers": null}')
             continue
         parts = []
         for slot, f in enumerate(features[i]):

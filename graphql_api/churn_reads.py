@@ -23,7 +23,7 @@ class ChurnRiskRecord:
     probability: float | None
     model_version: int
     definition: str | None
-    drivers: list[dict[str, Any]] | None  # None: the model kind gives none, or there is no probability
+    drivers: list[dict[str, Any]] | None  # None: the model gives none, or there is no probability
     unavailable: str | None  # why there is no probability
 
 

@@ -63,7 +63,9 @@ class ChurnDriver:
     feature: str = strawberry.field(description="The feature: an indicator key, recency_days, tenure_days, kind, ...")
     direction: DriverDirection
     contribution: float = strawberry.field(
-        description="Its share of the log-odds of churn against the average training customer (+ raises the risk)."
+        description="Its effect on the log-odds of churn (+ raises the risk): for a logistic model its share "
+        "against the average training customer; for a gradient-boosted model how far the log-odds would fall "
+        "were it the typical training value (such effects need not add up)."
     )
     value: float | None = strawberry.field(description="The customer's value; null when missing or not a number.")
     category: str | None = strawberry.field(description="The customer's value of a text feature (e.g. kind).")
@@ -79,7 +81,7 @@ class ChurnRisk:
     definition: str | None = strawberry.field(description="What churn means for this model, in words.")
     drivers: list[ChurnDriver] | None = strawberry.field(
         description="The strongest drivers up, then down (up to 3 each); null when there is no probability "
-        "or the model kind gives no per-customer drivers."
+        "or the model gives no per-customer drivers (a gradient-boosted model saved before it had them)."
     )
     unavailable_reason: str | None = strawberry.field(
         description="Why there is no probability: already churned, or an input the model cannot impute."

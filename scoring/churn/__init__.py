@@ -15,7 +15,12 @@ from scoring.churn.dataset import (
     time_split,
 )
 from scoring.churn.definition import CHURN_KINDS, ChurnDefinition
-from scoring.churn.drivers import driver_contributions, driver_slots, top_drivers
+from scoring.churn.drivers import (
+    driver_contributions,
+    driver_slots,
+    drivers_unavailable,
+    top_drivers,
+)
 from scoring.churn.evaluate import (
     ChurnMetrics,
     calibration_table,
@@ -51,6 +56,7 @@ __all__ = [
     "cross_validate_churn",
     "driver_contributions",
     "driver_slots",
+    "drivers_unavailable",
     "label_vector",
     "last_event_before",
     "result_features",

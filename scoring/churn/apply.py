@@ -16,10 +16,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoring.churn.drivers import driver_contributions, driver_slots
+from scoring.churn.drivers import (
+    driver_contributions,
+    driver_slots,
+    drivers_unavailable,
+)
 from scoring.churn.model import ChurnModel
 
-__all__ = ["ChurnRisk", "apply_churn_model", "unusable_rows"]
+__all__ = ["MAX_OCCLUSION_ROWS", "ChurnRisk", "apply_churn_model", "unusable_rows"]
+
+#: Occlusion drivers (every model but the logistic) cost one prediction per feature; they are
+#: computed for this many of the highest-risk customers, the ones someone will ask "why" about.
+#: About 6 s at 13 features on two cores, instead of minutes for a million customers.
+MAX_OCCLUSION_ROWS = 20_000
 
 _MISSING_CATEGORY = "(missing)"  # the fill value of the model's text imputer
 
@@ -34,7 +43,10 @@ class ChurnRisk:
     ``driver_feature`` (index into ``features``, −1 for an empty slot), ``driver_contribution``
     (log-odds), ``driver_value`` (the customer's number, NaN when missing or text) and
     ``driver_category`` (the customer's text value of a text feature, else None). All four are
-    None when the model kind gives no per-customer drivers. ``drivers_of(i)`` reads one row as dicts.
+    None when the model gives no per-customer drivers, and ``no_drivers`` then says why.
+    ``driver_rows`` (None: every rated row) marks the rows whose drivers were computed, when an
+    occlusion model's drivers were limited to the highest-risk customers (:data:`MAX_OCCLUSION_ROWS`).
+    ``drivers_of(i)`` reads one row as dicts.
     """
 
     customer_id: np.ndarray
@@ -45,6 +57,8 @@ class ChurnRisk:
     driver_contribution: np.ndarray | None
     driver_value: np.ndarray | None
     driver_category: np.ndarray | None
+    no_drivers: str | None = None
+    driver_rows: np.ndarray | None = None
 
     @property
     def rated(self) -> int:
@@ -60,9 +74,11 @@ class ChurnRisk:
 
     def drivers_of(self, row: int) -> list[dict[str, Any]] | None:
         """Row ``row``'s drivers (feature, direction, contribution, value), strongest first, up then
-        down; None when it has no probability or the model kind gives no drivers."""
+        down; None when it has no probability or the model gives no drivers."""
         feature, contribution, value = self.driver_feature, self.driver_contribution, self.driver_value
         if feature is None or contribution is None or value is None or np.isnan(self.probability[row]):
+            return None
+        if self.driver_rows is not None and not self.driver_rows[row]:
             return None
         out = []
         for slot, direction in enumerate(self.slot_directions()):
@@ -124,11 +140,15 @@ def apply_churn_model(
     *,
     live: np.ndarray | None = None,
     drivers: int = 3,
+    max_occlusion_rows: int = MAX_OCCLUSION_ROWS,
 ) -> ChurnRisk:
     """Rate every row of ``table`` (one row per customer, ``customer_id`` plus the model's features).
 
     ``live`` (aligned booleans) marks the customers still live by the model's churn definition;
     the others get no probability. ``drivers``: how many drivers up and how many down to keep.
+    ``max_occlusion_rows``: for models explained by occlusion, drivers for at most this many of the
+    highest-risk rated customers (ties by position); the logistic model's drivers are cheap and
+    given to everyone.
     """
     reasons = unusable_rows(model, table)
     if live is not None:
@@ -146,13 +166,24 @@ def apply_churn_model(
     if len(rated):
         probability[ok] = model.predict_proba(rated)
     features = list(model.features)
-    if model.kind != "logistic":
-        return ChurnRisk(table["customer_id"].to_numpy(np.int64), probability, reasons, features, None, None, None, None)
+    no_drivers = drivers_unavailable(model)
+    if no_drivers is not None:
+        return ChurnRisk(
+            table["customer_id"].to_numpy(np.int64), probability, reasons, features, None, None, None, None, no_drivers
+        )
     k = min(drivers, len(features))
     feature = np.full((n, 2 * k), -1, dtype=np.int64)
     contribution = np.full((n, 2 * k), np.nan)
     value = np.full((n, 2 * k), np.nan)
     category = np.full((n, 2 * k), None, dtype=object) if model.categorical else None
+    driver_rows = None
+    if model.kind != "logistic" and int(ok.sum()) > max_occlusion_rows:
+        rated_at = np.flatnonzero(ok)
+        riskiest = rated_at[np.argsort(-probability[rated_at], kind="stable")[:max_occlusion_rows]]
+        ok = np.zeros(n, dtype=bool)
+        ok[riskiest] = True
+        driver_rows = ok
+        rated = table[ok]
     if len(rated):
         idx, val = driver_slots(driver_contributions(model, rated).to_numpy(), k)
         feature[ok], contribution[ok] = idx, val
@@ -178,4 +209,5 @@ def apply_churn_model(
         driver_contribution=contribution,
         driver_value=value,
         driver_category=category,
+        driver_rows=driver_rows,
     )

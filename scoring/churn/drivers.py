@@ -4,25 +4,69 @@ For the logistic model the log-odds are a sum, so each feature's share is exact 
 ``coef × (prepared value − training mean of the prepared value)``, i.e. how far this customer's
 standardised value sits from the average training customer, times how much the model cares.
 One-hot columns and missing flags are summed back onto the table column they came from.
-Gradient-boosted models have no such additive form; ``top_drivers`` refuses them rather than guess.
+
+Gradient-boosted models have no such additive form, so their drivers are occlusion effects against
+a reference customer stored with the model (training median / most frequent category per feature):
+``logit p(x) − logit p(x with feature f set to the reference's f)``, the question a CRM user asks
+("how much lower would the risk be if this were typical?"). Interactions make these effects, unlike
+the logistic shares, not add up to the customer's log-odds; they are exactly 0 for a feature at its
+reference value. The reference is fixed at training time, so a customer's drivers never depend on
+who else is being scored. Models saved before the reference existed get no drivers (see
+``drivers_unavailable``): occluding against anything else would be a guess.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from scipy.special import logit
 
 from scoring.churn.model import ChurnModel, _frame
 
-__all__ = ["driver_contributions", "driver_slots", "top_drivers"]
+__all__ = ["driver_contributions", "driver_slots", "drivers_unavailable", "top_drivers"]
+
+# Probabilities are kept this far from 0 and 1 before the logit, so a saturated model gives large
+# finite contributions rather than infinities.
+_CLIP = 1e-9
+
+
+def drivers_unavailable(model: ChurnModel) -> str | None:
+    """Why ``model`` gives no per-customer drivers, in words for a run note; None when it gives them."""
+    if model.kind == "logistic" or getattr(model, "reference", None) is not None:
+        return None
+    return (
+        f"this {model.kind} model was saved without the reference customer its drivers are measured "
+        "against, so it gives no per-customer drivers (retrain it to get them)"
+    )
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.asarray(logit(np.clip(np.asarray(p, dtype=np.float64), _CLIP, 1 - _CLIP)), dtype=np.float64)
+
+
+def _occlusion(model: ChurnModel, reference: dict[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    """One ``predict_proba`` over all rows per feature: the log-odds lost by setting it to the reference."""
+    frame = _frame(table, model.numeric, model.categorical)
+    base = _logit(model.pipeline.predict_proba(frame)[:, 1])
+    out = pd.DataFrame(index=table.index)
+    for feature in model.features:
+        occluded = frame.copy()
+        occluded[feature] = pd.Series([reference[feature]] * len(frame), index=frame.index, dtype=frame[feature].dtype)
+        out[feature] = base - _logit(model.pipeline.predict_proba(occluded)[:, 1])
+    return out
 
 
 def driver_contributions(model: ChurnModel, table: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``table`` × model features: each feature's contribution to the log-odds of churn."""
+    """Rows of ``table`` × model features: each feature's contribution to the log-odds of churn
+    (logistic: additive share against the average training customer; otherwise: occlusion effect
+    against the stored reference customer). A model without drivers is a ValueError saying why."""
     if model.kind != "logistic":
-        raise ValueError(
-            f"drivers are defined for the logistic model only, not {model.kind!r}"
-        )
+        reference = getattr(model, "reference", None)
+        if reference is None:
+            raise ValueError(drivers_unavailable(model))
+        return _occlusion(model, reference, table)
     prepared = model.pipeline.named_steps["prepare"].transform(
         _frame(table, model.numeric, model.categorical)
     )

@@ -178,6 +178,19 @@ def _fit_calibrator(p: np.ndarray, y: np.ndarray, method: str | None) -> _Calibr
     raise ValueError(f"calibration: {method!r} is not isotonic or sigmoid")
 
 
+def _reference(
+    table: pd.DataFrame, numeric: list[str], categorical: list[str]
+) -> dict[str, Any]:
+    """A typical training customer, feature by feature: the median number, the most frequent text
+    (ties go to the first in sort order, so the same rows always give the same reference)."""
+    frame = _frame(table, numeric, categorical)
+    out: dict[str, Any] = {col: float(frame[col].median()) for col in numeric}
+    for col in categorical:
+        modes = frame[col].dropna().mode()
+        out[col] = None if modes.empty else modes.iloc[0]
+    return out
+
+
 @dataclass
 class ChurnModel:
     """A fitted churn model: the pipeline, the calibrator (if any) and what it was trained on."""
@@ -193,7 +206,11 @@ class ChurnModel:
     train_churn_rate: float
     center: np.ndarray = field(
         repr=False
-    )  # mean of the prepared training matrix (for drivers)
+    )  # mean of the prepared training matrix (for logistic drivers)
+    # The reference customer for occlusion drivers (see scoring.churn.drivers): per feature, the
+    # training median (numeric) or most frequent training category (text). None in models saved
+    # before it existed — unpickling restores only the saved attributes, so they read this default.
+    reference: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def features(self) -> list[str]:
@@ -295,6 +312,7 @@ def train_churn_model(
         train_rows=len(train),
         train_churn_rate=float(np.mean(y_train)),
         center=np.asarray(prepared, dtype=np.float64).mean(axis=0),
+        reference=_reference(train, numeric, categorical),
     )
 
 

@@ -7,6 +7,7 @@ Every test writes its own runs and reads them back by run id, so the tests do no
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from scoring.churn import (
     ChurnDefinition,
     churn_labels,
     snapshot_features,
+    top_drivers,
     train_churn_model,
 )
 from store import tables as t
@@ -193,4 +195,59 @@ def test_the_drivers_json_is_each_customers_drivers_or_the_reason_there_are_none
 
     boosted, table = _synthetic(200, "gradient_boosting")
     risk = apply_churn_model(boosted, table.drop(columns="churned"))
+    texts = drivers_json(risk)
+    assert [json.loads(text) for text in texts if text is not None] == [{"drivers": risk.drivers_of(i)} for i in range(200)]
+
+    del boosted.reference  # as in a file saved before gradient-boosted models had drivers
+    risk = apply_churn_model(boosted, table.drop(columns="churned"))
     assert set(drivers_json(risk)) == {'{"drivers": null}'}
+
+
+@pytest.fixture(scope="module")
+def boosted(sample: SampleStore, tmp_path_factory: pytest.TempPathFactory) -> TrainedChurnModel:
+    """A gradient-boosted model trained on the same store and snapshots as the logistic one."""
+    return train_from_store(
+        sample.engine, definition=ChurnDefinition(horizon_days=90, inactivity_days=90), snapshots=3,
+        model="gradient_boosting",
+    )
+
+
+def test_a_gradient_boosted_model_stores_its_occlusion_drivers_for_each_rated_customer(
+    sample: SampleStore, boosted: TrainedChurnModel, tmp_path: Path
+) -> None:
+    save_model(boosted, tmp_path)
+    run = run_scoring(sample.engine, models_dir=tmp_path)
+    assert run.churn_note is not None and "drivers" not in run.churn_note
+    with sample.engine.connect() as conn:
+        frames = load_scoring_frames(conn)
+        _, config = resolve_config(conn, None)
+    model, _ = load_model(tmp_path / "churn-v1.joblib")
+    features = snapshot_features(frames, config, run.as_of).set_index("customer_id", drop=False)
+    scores = _scores(sample.engine, run.id)
+    rated = scores[scores["churn_risk"].notna()]
+    assert len(rated) > 200
+    expected = top_drivers(model, features.loc[rated["customer_id"]], n=3)
+    for customer_id, detail in zip(rated["customer_id"], rated["churn_drivers"], strict=True):
+        mine = expected[expected["row"] == customer_id].sort_values(["direction", "rank"], ascending=[False, True])
+        assert [(d["feature"], d["direction"]) for d in detail["drivers"]] == list(
+            zip(mine["feature"], mine["direction"], strict=True)
+        )
+        assert [d["contribution"] for d in detail["drivers"]] == pytest.approx(mine["contribution"].tolist())
+
+
+def test_a_gradient_boosted_model_saved_before_it_had_drivers_still_rates_customers_and_the_note_says_why(
+    sample: SampleStore, boosted: TrainedChurnModel, tmp_path: Path
+) -> None:
+    old = copy.deepcopy(boosted)
+    del old.model.reference  # the attribute such a file lacks
+    save_model(old, tmp_path)
+    run = run_scoring(sample.engine, models_dir=tmp_path)
+    assert run.status == "succeeded" and run.churn_model_version == 1
+    assert run.churn_note is not None and run.churn_note.endswith(
+        "; this gradient_boosting model was saved without the reference customer its drivers are measured "
+        "against, so it gives no per-customer drivers (retrain it to get them)"
+    )
+    scores = _scores(sample.engine, run.id)
+    rated = scores["churn_risk"].notna()
+    assert rated.sum() > 200
+    assert all(detail == {"drivers": None} for detail in scores.loc[rated, "churn_drivers"])

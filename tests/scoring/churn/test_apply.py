@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,11 +104,51 @@ def test_drivers_are_the_models_largest_contributions_up_then_down_with_the_cust
     assert drivers[0]["feature"] == "recency" and drivers[0]["value"] == 300.0  # 300 days quiet pushes most
 
 
-def test_a_gradient_boosted_model_rates_customers_but_gives_no_drivers() -> None:
+def test_a_gradient_boosted_model_gives_its_strongest_occlusion_effects_as_drivers() -> None:
     model = train_churn_model(_training(200), "churned", exclude=["customer_id"], model="gradient_boosting")
-    risk = apply_churn_model(model, _customers())
-    assert not risk.has_drivers
-    assert risk.rated == 3 and all(risk.drivers_of(i) is None for i in range(5))
+    table = _customers()
+    risk = apply_churn_model(model, table, drivers=2)
+    assert risk.has_drivers and risk.no_drivers is None
+    assert risk.rated == 3 and risk.drivers_of(2) is None and risk.drivers_of(3) is None
+    for row in (0, 1, 4):
+        contributions = driver_contributions(model, table.iloc[[row]]).iloc[0]
+        up = contributions[contributions > 0].sort_values(ascending=False)[:2]
+        down = contributions[contributions < 0].sort_values()[:2]
+        drivers = risk.drivers_of(row)
+        assert drivers is not None
+        assert [(d["feature"], d["direction"]) for d in drivers] == [
+            *((f, "up") for f in up.index), *((f, "down") for f in down.index)
+        ]
+        assert [d["contribution"] for d in drivers] == pytest.approx([*up.to_numpy(), *down.to_numpy()])
+
+
+def test_occlusion_drivers_are_limited_to_the_highest_risk_customers_and_match_the_full_run() -> None:
+    """They cost one prediction per feature, so a large run explains its riskiest customers only."""
+    model = train_churn_model(_training(200), "churned", exclude=["customer_id"], model="gradient_boosting")
+    table = _training(40, seed=5).drop(columns=["churned"])
+    full = apply_churn_model(model, table)
+    capped = apply_churn_model(model, table, max_occlusion_rows=5)
+    assert np.array_equal(capped.probability, full.probability, equal_nan=True)  # every risk is still given
+    riskiest = set(np.argsort(-full.probability, kind="stable")[:5].tolist())
+    explained = {i for i in range(len(table)) if capped.drivers_of(i) is not None}
+    assert explained == riskiest
+    for i in riskiest:
+        assert capped.drivers_of(i) == full.drivers_of(i)
+    assert capped.driver_rows is not None and full.driver_rows is None
+
+
+def test_a_gradient_boosted_model_saved_before_drivers_existed_still_rates_customers_without_them(
+    tmp_path: Path,
+) -> None:
+    model = train_churn_model(_training(200), "churned", exclude=["customer_id"], model="gradient_boosting")
+    del model.reference  # an old file holds no such attribute at all
+    joblib.dump(model, tmp_path / "old.joblib")
+    old = joblib.load(tmp_path / "old.joblib")
+    assert "reference" not in vars(old)
+    risk = apply_churn_model(old, _customers())
+    assert risk.rated == 3 and not risk.has_drivers
+    assert all(risk.drivers_of(i) is None for i in range(5))
+    assert risk.no_drivers is not None and "saved without the reference customer" in risk.no_drivers
 
 
 def test_live_flags_must_match_the_table(model: ChurnModel) -> None:
