@@ -18,10 +18,18 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from graphql_api import ApiSettings
+from graphql_api.events import ALERTS
 from graphql_api.ids import encode_id
 from store import tables as t
 from store.upsert import upsert
-from tests.graphql_api.test_subscription import REDIS_URL, serve, socket_for, subscribe
+from tests.graphql_api.test_subscription import (
+    REDIS_URL,
+    probe_event,
+    serve,
+    socket_for,
+    subscribe,
+    until_subscribed,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = datetime(2025, 3, 1, tzinfo=UTC)
@@ -65,7 +73,10 @@ def test_an_alert_from_a_cli_scoring_run_reaches_a_subscriber_through_redis(
     query = "subscription { alertRaised(minSeverity: HIGH) { id rule severity message status customer { name } } }"
     with serve(engine, ApiSettings(redis_url=REDIS_URL)) as (host, _app), socket_for(host, keys["viewer"]) as ws:
         subscribe(ws, "a", query)
-        time.sleep(0.5)  # the subscription is registered once the server has read the message
+        with engine.connect() as conn:  # a probe about a real customer, since the query reads its name
+            alpha = conn.execute(select(t.customers.c.id).where(t.customers.c.external_id == "A")).scalar_one()
+        probe = probe_event(alpha)
+        until_subscribed([ws], lambda message: _app.state.api.bus.publish(ALERTS, {**probe(message).__dict__}))
         scored = subprocess.run(
             [sys.executable, "-m", "crmscore", "--database-url", url, "score", "--config", str(config), "--as-of", "2025-03-01"],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -64,11 +64,45 @@ def subscribe(ws: ClientConnection, op: str, query: str, variables: dict[str, An
 
 
 def messages(ws: ClientConnection, timeout: float = 30) -> Iterator[dict[str, Any]]:
+    """The socket's messages, leaving out the probes :func:`until_subscribed` sent."""
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
         assert remaining > 0, "no message in time"
-        yield json.loads(ws.recv(timeout=remaining))
+        text = ws.recv(timeout=remaining)
+        if PROBE not in str(text):
+            yield json.loads(text)
+
+
+PROBE = "subscription probe"
+
+
+def until_subscribed(sockets: list[ClientConnection], publish: Callable[[str], None], timeout: float = 15) -> None:
+    """Publish probe alerts until each socket has received one, so its subscription is live.
+
+    The server registers a subscription some time after reading the message; a fixed sleep races it
+    on a loaded machine and loses the events published meanwhile. ``publish(message)`` sends one
+    alert event with that message, which every socket's subscription must let through.
+    """
+    probe = f"{PROBE} {uuid.uuid4().hex}"
+    waiting = list(sockets)
+    deadline = time.monotonic() + timeout
+    while waiting:
+        assert time.monotonic() < deadline, "the subscriptions never went live"
+        publish(probe)
+        pending = []
+        for ws in waiting:
+            try:
+                text = str(ws.recv(timeout=0.2))
+            except TimeoutError:
+                pending.append(ws)
+                continue
+            assert PROBE in text, text  # nothing but probes can arrive before the test publishes
+        waiting = pending
+
+
+def probe_event(customer_id: int) -> Callable[[str], AlertEvent]:
+    return lambda message: AlertEvent(0, None, customer_id, "probe", "critical", message, datetime(2025, 3, 1, tzinfo=UTC))
 
 
 JOB_PROGRESS = "subscription($id: ID!) { jobProgress(id: $id) { id status progress message } }"
@@ -108,7 +142,7 @@ def event(alert_id: int, severity: str, customer_id: int = 1) -> AlertEvent:
 def test_alerts_reach_subscribers_in_process_filtered_by_severity(engine: Engine, keys: dict[str, str]) -> None:
     with serve(engine, ApiSettings()) as (host, _app), socket_for(host, keys["viewer"]) as ws:
         subscribe(ws, "a", ALERT_RAISED, {"min": "HIGH"})
-        time.sleep(0.3)  # the subscription is registered once the server has read the message
+        until_subscribed([ws], lambda message: alert_bus.publish(probe_event(1)(message)))
         for alert_id, severity in ((1, "low"), (2, "critical"), (3, "medium"), (4, "high")):
             alert_bus.publish(event(alert_id, severity))
         got = [next(messages(ws, 10))["payload"]["data"]["alertRaised"] for _ in range(2)]
@@ -131,9 +165,10 @@ def test_alerts_fan_out_across_api_processes_through_redis(engine: Engine, keys:
     ):
         subscribe(everyone, "e", ALERT_RAISED, {"min": "INFO"})
         subscribe(odoo, "o", ALERT_RAISED, {"min": "INFO"})
-        time.sleep(0.5)
         marker = uuid.uuid4().int % 10**9
         bus_a = app_a.state.api.bus  # published in process A, delivered by process B
+        probe = probe_event(pks["odoo/o1"])  # an odoo customer: both sockets may see it
+        until_subscribed([everyone, odoo], lambda message: bus_a.publish(ALERTS, {**probe(message).__dict__}))
         bus_a.publish(ALERTS, {**event(marker, "medium", pks["files/f1"]).__dict__})
         bus_a.publish(ALERTS, {**event(marker + 1, "high", pks["odoo/o1"]).__dict__})
         seen_all = [next(messages(everyone, 10))["payload"]["data"]["alertRaised"]["message"] for _ in range(2)]
