@@ -21,6 +21,7 @@ class ScorePointRecord:
     health_score: float | None
     band: str | None
     segment: str | None
+    scorecard: str | None
 
 
 def fetch_history(
@@ -40,12 +41,14 @@ def fetch_history(
     )
     s = scores.c
     stmt = (
-        select(s.customer_id, r.id, r.as_of, s.health_score, s.band, s.segment)
+        select(s.customer_id, r.id, r.as_of, s.health_score, s.band, s.segment, s.scorecard)
         .join(scoring_runs, r.id == s.run_id)
         .where(s.run_id.in_(runs), s.customer_id.in_(list(out)))
         .order_by(s.customer_id, r.as_of, r.id)
     )
     with reading(engine) as conn:
         for row in conn.execute(stmt):
-            out[row.customer_id].append(ScorePointRecord(row.id, row.as_of, row.health_score, row.band, row.segment))
+            out[row.customer_id].append(
+                ScorePointRecord(row.id, row.as_of, row.health_score, row.band, row.segment, row.scorecard)
+            )
     return out

@@ -74,6 +74,9 @@ class ScorePoint:
     health_score: float | None
     band: str | None
     segment: str | None
+    scorecard: str | None = strawberry.field(
+        description="The scorecard that scored the customer in this run: a change of card explains a jump."
+    )
 
 
 @strawberry.enum
@@ -197,6 +200,7 @@ class Customer:
                 health_score=p.health_score,
                 band=p.band,
                 segment=p.segment,
+                scorecard=p.scorecard,
             )
             for p in points
         ]

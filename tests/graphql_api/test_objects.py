@@ -126,7 +126,7 @@ DETAIL = """
 query($id: ID!) {
   customer(id: $id) {
     owner country industry active crmUrl clv
-    scoreHistory(last: 3) { runId asOf healthScore band }
+    scoreHistory(last: 3) { runId asOf healthScore band scorecard }
     trend { current previous change direction }
   }
 }
@@ -152,7 +152,9 @@ def test_the_customer_card_has_history_trend_clv_and_a_crm_link(engine: Any, key
     config = seed.config([{"key": "ltv", "label": "Lifetime value", "kind": "historical_clv"}])
     runs = []
     for n, score in enumerate([40.0, 55.0, 61.0, 60.5]):
-        run = seed.run(config, {pks["A/1 x"]: {"health_score": score, "band": f"b{n}", "indicators": {"ltv": (1000.0 + n, 50.0, 0.0)}}})
+        card_key = "standard" if n < 2 else "enterprise"  # the customer moved to another scorecard
+        row = {"health_score": score, "band": f"b{n}", "scorecard": card_key, "indicators": {"ltv": (1000.0 + n, 50.0, 0.0)}}
+        run = seed.run(config, {pks["A/1 x"]: row})
         with engine.begin() as conn:
             conn.execute(update(scoring_runs).where(scoring_runs.c.id == run).values(as_of=T0 + timedelta(days=n)))
         runs.append(run)
@@ -166,8 +168,9 @@ def test_the_customer_card_has_history_trend_clv_and_a_crm_link(engine: Any, key
     assert card["crmUrl"] == "https://crm.example.com/accounts/A%2F1%20x/view"
     assert card["clv"] == 1003.0
     assert card["scoreHistory"] == [
-        {"runId": encode_id("ScoringRun", r), "asOf": (T0 + timedelta(days=n + 1)).isoformat(), "healthScore": s, "band": f"b{n + 1}"}
-        for n, (r, s) in enumerate(zip(runs[1:], [55.0, 61.0, 60.5], strict=True))
+        {"runId": encode_id("ScoringRun", r), "asOf": (T0 + timedelta(days=n + 1)).isoformat(), "healthScore": s, "band": f"b{n + 1}",
+         "scorecard": card}
+        for n, (r, s, card) in enumerate(zip(runs[1:], [55.0, 61.0, 60.5], ["standard", "enterprise", "enterprise"], strict=True))
     ]
     assert card["trend"] == {"current": 60.5, "previous": 61.0, "change": -0.5, "direction": "FLAT"}
     assert bare["crmUrl"] is None and bare["clv"] is None and bare["scoreHistory"] == []
