@@ -20,6 +20,7 @@ A customer in both groups makes the comparison meaningless, so it is an error th
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -33,15 +34,52 @@ from scoring.abtest import ABResult, ab_test
 from store import tables as t
 
 __all__ = [
+    "RULE_FIELDS",
     "TAG_ATTRIBUTE",
     "AbTestReport",
     "GroupSpec",
     "ab_outcomes",
+    "rule_predicate",
     "run_abtest",
     "select_group",
 ]
 
 TAG_ATTRIBUTE = "tags"
+
+#: What a command-line rule (``FIELD=VALUE``) may compare: the customer's own fields, and its
+#: band, segment and scorecard in the rule's scoring run. A whitelist, compared with bound values.
+RULE_FIELDS: dict[str, Any] = {
+    "band": t.scores.c.band,
+    "segment": t.scores.c.segment,
+    "scorecard": t.scores.c.scorecard,
+    "source": t.customers.c.source,
+    "kind": t.customers.c.kind,
+    "owner": t.customers.c.owner,
+    "country": t.customers.c.country,
+    "industry": t.customers.c.industry,
+}
+
+
+def rule_predicate(conditions: Sequence[str], *, where: str) -> ColumnElement[bool]:
+    """``FIELD=VALUE`` conditions, all of which must hold, as a predicate for :class:`GroupSpec`.
+
+    The command line's small rule language (GraphQL has the full ``CustomerFilter``): equality on
+    the :data:`RULE_FIELDS`, so an admin can compare "band=At risk" with "band=Healthy" without ids.
+    """
+    if not conditions:
+        raise ValueError(f"{where}: no condition given")
+    parts = []
+    for text in conditions:
+        name, sep, value = text.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name:
+            raise ValueError(f"{where}: {text!r} is not FIELD=VALUE (e.g. band=At risk)")
+        if name not in RULE_FIELDS:
+            close = difflib.get_close_matches(name, RULE_FIELDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{where}: unknown field {name!r}{hint}; fields are {', '.join(RULE_FIELDS)}")
+        parts.append(RULE_FIELDS[name] == value)
+    return and_(*parts)
 _CHUNK = 5000  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 

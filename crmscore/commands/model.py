@@ -306,6 +306,13 @@ def backtest_cmd(
     help="Store mode: treatment customers' external ids (comma-separated, or @FILE with one a line; source:id when ambiguous).",
 )
 @click.option("--control-ids", default=None, help="Store mode: control customers' external ids (as --treatment-ids).")
+@click.option(
+    "--treatment-rule", "treatment_rules", multiple=True, metavar="FIELD=VALUE",
+    help="Store mode: the treatment group is the customers matching every such rule in the latest scoring run "
+    "(fields: band, segment, scorecard, source, kind, owner, country, industry; repeatable).",
+)
+@click.option("--control-rule", "control_rules", multiple=True, metavar="FIELD=VALUE",
+              help="Store mode: the control group by rules (as --treatment-rule).")
 @click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Store mode: outcomes are measured after this day (UTC).")
 @click.option("--end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -323,6 +330,8 @@ def abtest_cmd(
     control_tag: str | None,
     treatment_ids: str | None,
     control_ids: str | None,
+    treatment_rules: tuple[str, ...],
+    control_rules: tuple[str, ...],
     start: datetime | None,
     end: datetime | None,
     min_group: int,
@@ -330,16 +339,19 @@ def abtest_cmd(
     """Compare a treatment group with a control group and print the verdict.
 
     CSV mode (FILE): one row a customer, with columns retained, revenue and/or score_change.
-    Store mode (no FILE): choose each group by --*-tag or --*-ids and give --start; retention,
-    revenue and score change over the window come from the store (see crmscore/abtest_store.py).
+    Store mode (no FILE): choose each group by --*-tag, --*-ids or --*-rule and give --start;
+    retention, revenue and score change over the window come from the store (see
+    crmscore/abtest_store.py).
     """
     from scoring.abtest import ab_test
 
     store_mode = any(v is not None for v in (treatment_tag, control_tag, treatment_ids, control_ids, start, end))
+    store_mode = store_mode or bool(treatment_rules or control_rules)
     if file is not None and store_mode:
         raise UserFacingError("give either a CSV FILE or store-mode options (--treatment-tag, --start, ...), not both")
     if file is None:
-        _abtest_store(ctx, treatment_tag, control_tag, treatment_ids, control_ids, start, end, min_group)
+        rules = {"treatment": treatment_rules, "control": control_rules}
+        _abtest_store(ctx, treatment_tag, control_tag, treatment_ids, control_ids, rules, start, end, min_group)
         return
     if not file.is_file():
         raise UserFacingError(f"{file}: no such file")
@@ -376,29 +388,39 @@ def _abtest_store(
     control_tag: str | None,
     treatment_ids: str | None,
     control_ids: str | None,
+    rules: dict[str, tuple[str, ...]],
     start: datetime | None,
     end: datetime | None,
     min_group: int,
 ) -> None:
-    from crmscore.abtest_store import GroupSpec, run_abtest
+    from crmscore.abtest_store import GroupSpec, rule_predicate, run_abtest
+    from crmscore.pipeline import latest_run
 
     def group(name: str, tag: str | None, ids: str | None) -> GroupSpec:
-        if (tag is None) == (ids is None):
-            raise UserFacingError(f"store mode: choose the {name} group by exactly one of --{name}-tag or --{name}-ids")
+        if sum((tag is not None, ids is not None, bool(rules[name]))) != 1:
+            raise UserFacingError(
+                f"store mode: choose the {name} group by exactly one of --{name}-tag, --{name}-ids or --{name}-rule"
+            )
         if ids is not None:
             return GroupSpec(name=name, external_ids=_id_list(f"--{name}-ids", ids))
+        if rules[name]:
+            return GroupSpec(name=name, where=rule_predicate(rules[name], where=f"--{name}-rule"))
         return GroupSpec(name=name, tag=tag)
 
     if start is None:
         raise UserFacingError("store mode: --start is required (outcomes are measured after it); or give a CSV FILE")
     a = group("treatment", treatment_tag, treatment_ids)
     b = group("control", control_tag, control_ids)
+    engine = _engine(ctx)
+    with engine.connect() as conn:
+        newest = latest_run(conn)  # rules on band, segment or scorecard read the current scores
     report = run_abtest(
-        _engine(ctx),
+        engine,
         a,
         b,
         start=start.replace(tzinfo=UTC),
         end=None if end is None else end.replace(tzinfo=UTC),
+        rule_run_id=None if newest is None else newest.id,
         min_group=min_group,
     )
     out = _out()

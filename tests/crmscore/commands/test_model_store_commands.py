@@ -103,12 +103,44 @@ def test_abtest_in_store_mode_chooses_groups_by_tag_or_by_external_ids(engine: E
     assert "2 treatment and 2 control customers" in out and "+100.00 pts" in out
 
 
+def test_abtest_in_store_mode_chooses_groups_by_rules_on_customer_fields_and_current_scores(engine: Engine) -> None:
+    _seed_tags(engine)
+    with engine.begin() as conn:  # the "play" customers are German, the "hold" ones French
+        for country, ids in (("DE", ["t1", "t2", "t3"]), ("FR", ["k1", "k2", "k3"])):
+            conn.execute(t.customers.update().where(t.customers.c.external_id.in_(ids)).values(country=country))
+    url = _url(engine)
+    code, out, err = _run("--database-url", url, "model", "abtest", "--treatment-rule", "country=DE",
+                          "--control-rule", "country=FR", "--start", "2025-06-01", "--end", "2025-09-01")
+    assert code == 0, err
+    assert "3 treatment and 3 control customers" in out and "+33.33 pts" in out  # as by tags: 2 of 3 against 1 of 3
+
+    assert _run("--database-url", url, "score", "--as-of", "2025-06-01", "--models-dir", "none")[0] == 0
+    with engine.connect() as conn:
+        bands = dict(conn.execute(select(t.customers.c.external_id, t.scores.c.band).join(
+            t.scores, t.scores.c.customer_id == t.customers.c.id)).all())
+    band = bands["t1"]
+    assert band is not None
+    same = sorted(e for e, b in bands.items() if b == band)
+    code, out, err = _run("--database-url", url, "model", "abtest", "--treatment-rule", f"band={band}",
+                          "--treatment-rule", "country=DE", "--control-rule", "country=FR",
+                          "--start", "2025-06-01", "--end", "2025-09-01")
+    assert code == 0, err
+    expected = len([e for e in same if e.startswith("t")])  # both rules must hold
+    assert f"{expected} treatment and 3 control customers" in out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--treatment-tag", "play", "--control-tag", "hold"], "store mode: --start is required"),
         (["--treatment-tag", "play", "--start", "2025-06-01"],
-         "store mode: choose the control group by exactly one of --control-tag or --control-ids"),
+         "store mode: choose the control group by exactly one of --control-tag, --control-ids or --control-rule"),
+        (["--treatment-rule", "bnad=At risk", "--control-tag", "hold", "--start", "2025-06-01"],
+         "--treatment-rule: unknown field 'bnad' (did you mean 'band'?)"),
+        (["--treatment-rule", "band", "--control-tag", "hold", "--start", "2025-06-01"],
+         "--treatment-rule: 'band' is not FIELD=VALUE"),
+        (["--treatment-tag", "play", "--treatment-rule", "kind=company", "--control-tag", "hold", "--start", "2025-06-01"],
+         "choose the treatment group by exactly one of"),
         (["--treatment-ids", "t1,zz", "--control-tag", "hold", "--start", "2025-06-01"],
          "group treatment: no customer with external id zz"),
         (["ab.csv", "--treatment-tag", "play"], "give either a CSV FILE or store-mode options"),
