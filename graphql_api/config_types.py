@@ -68,6 +68,10 @@ class Scorecard:
     label: str
     default: bool
     scheme_kind: str = strawberry.field(description="numeric, colour or grade: what a UI shows first.")
+    aggregate: str = strawberry.field(
+        description="weighted_mean (the groups' weighted mean) or worst_of (the lowest group score; group "
+        "weights unused, and contributions are each indicator's share within its group)."
+    )
     bands: list[Band]
     groups: list[ScorecardGroup]
     applies_to: JSON = strawberry.field(description="segments / customerKinds / sources it is for; null = anyone.")
@@ -153,6 +157,7 @@ def definitions_of(config: Any) -> tuple[list[IndicatorDefinition], list[Band], 
             label=c.label,
             default=c.default,
             scheme_kind=c.scheme.kind,
+            aggregate=c.aggregate,
             bands=[_band(b) for b in c.scheme.bands],
             groups=[
                 ScorecardGroup(

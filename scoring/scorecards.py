@@ -7,6 +7,13 @@ of the available group scores. Flattening both levels gives each indicator an *e
 per customer (``group share × share within the group``); these sum to 1, so ``health = 50 + Σ
 points`` still holds exactly with ``points = effective weight × (score − 50)``.
 
+A scorecard may instead say ``aggregate: worst_of`` (Totango-style dimensions): the health score
+is the lowest available group score, because one failing dimension is what the admin wants to see,
+however good the rest. Group scores are computed as above; the effective weights become the
+within-group shares of the deciding (lowest) group and 0 elsewhere, so they still sum to 1 and the
+points identity holds unchanged. On a tie the first group in config order decides, so the points
+never depend on anything but the config. Group weights play no part there.
+
 A config without ``scorecards`` gets one implicit scorecard: a single group holding every indicator
 with its own ``weight`` — the first config version's behaviour, unchanged.
 """
@@ -15,14 +22,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from scoring.schemes import Scheme
 
 __all__ = [
+    "AGGREGATES",
+    "DEFAULT_AGGREGATE",
     "DEFAULT_NEUTRAL",
+    "Aggregate",
     "Criteria",
     "GroupedHealth",
     "Scorecard",
@@ -36,6 +46,12 @@ __all__ = [
 
 #: The score an indicator "adds nothing" at: points are measured from here.
 DEFAULT_NEUTRAL = 50.0
+
+#: How a scorecard combines its group scores into the health score.
+Aggregate = Literal["weighted_mean", "worst_of"]
+AGGREGATES: tuple[Aggregate, ...] = ("weighted_mean", "worst_of")
+#: Every scorecard written before ``aggregate`` existed means this.
+DEFAULT_AGGREGATE: Aggregate = "weighted_mean"
 
 
 @dataclass(frozen=True)
@@ -76,17 +92,28 @@ class Scorecard:
     scheme: Scheme = Scheme()  # noqa: RUF009  (frozen, so sharing the default is safe)
     when: Criteria | None = None
     default: bool = False
+    aggregate: Aggregate = DEFAULT_AGGREGATE
 
     def indicator_keys(self) -> list[str]:
         return [w.key for g in self.groups for w in g.indicators]
 
     def group_shares(self) -> dict[str, float]:
-        """Each group's nominal share of the health score, in % (when every indicator is present)."""
+        """Each group's nominal share of the health score, in % (when every indicator is present).
+
+        Under ``worst_of`` a group is the whole score whenever it is the weakest, so each is 100 %
+        and :meth:`contributions` becomes each indicator's share within its group.
+        """
+        if self.aggregate == "worst_of":
+            return {g.key: 100.0 for g in self.groups}
         total = sum(g.weight for g in self.groups)
         return {g.key: (100.0 * g.weight / total if total > 0 else 0.0) for g in self.groups}
 
     def contributions(self) -> dict[str, float]:
-        """Each indicator's nominal share of the health score, in %; they add up to 100."""
+        """Each indicator's nominal share of the health score, in %; they add up to 100.
+
+        Under ``worst_of`` they add up to 100 per group: the share an indicator has when its group
+        is the one that decides.
+        """
         shares = self.group_shares()
         out: dict[str, float] = {}
         for g in self.groups:
@@ -126,6 +153,7 @@ def parse_scorecard(d: Mapping[str, Any], default_scheme: Scheme, parse_scheme: 
         if when is None
         else Criteria(_opt(when.get("segments")), _opt(when.get("customer_kinds")), _opt(when.get("sources"))),
         default=bool(d.get("default", False)),
+        aggregate=d.get("aggregate", DEFAULT_AGGREGATE),
     )
 
 
@@ -153,6 +181,25 @@ class GroupedHealth:
     group_index: tuple[tuple[int, str], ...]  # (scorecard index, group key) per group_scores column
 
 
+def _group_shares(group_scores: np.ndarray, group_totals: np.ndarray, card: Scorecard) -> np.ndarray:
+    """Each group's share (n, G) of each customer's health score; rows without any group are NaN.
+
+    ``weighted_mean``: the group weight over the weights of the available groups. ``worst_of``: 1
+    for the lowest available group score (the first in config order on a tie — ``argmin`` keeps
+    the first), 0 for the others.
+    """
+    if card.aggregate == "worst_of":
+        available = ~np.isnan(group_scores)
+        decider = np.argmin(np.where(available, group_scores, np.inf), axis=1)
+        share = np.zeros(group_scores.shape)
+        share[np.arange(len(share)), decider] = 1.0
+        share[~available.any(axis=1)] = np.nan
+        return share
+    denominator = group_totals.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return group_totals / denominator[:, None]
+
+
 def _effective(scores: np.ndarray, card: Scorecard, keys: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """Effective weights (n, k) and group scores (n, G) for customers scored with ``card``.
 
@@ -175,14 +222,14 @@ def _effective(scores: np.ndarray, card: Scorecard, keys: Mapping[str, int]) -> 
         with np.errstate(invalid="ignore", divide="ignore"):
             group_scores[:, j] = np.where(total > 0, np.where(available, scores, 0.0) @ u / total, np.nan)
         group_totals[:, j] = np.where(total > 0, g.weight, 0.0)
-    denominator = group_totals.sum(axis=1)
+    shares = _group_shares(group_scores, group_totals, card)
     with np.errstate(invalid="ignore", divide="ignore"):
         for j, u in enumerate(weights):
             held = np.where(available, u, 0.0)
             total = held.sum(axis=1)
             inner = np.where(total[:, None] > 0, held / total[:, None], 0.0)
-            eff += inner * (group_totals[:, j] / denominator)[:, None]
-    eff[denominator == 0] = np.nan
+            eff += inner * shares[:, j][:, None]
+    eff[np.isnan(shares).any(axis=1)] = np.nan
     return eff, group_scores
 
 

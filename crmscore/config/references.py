@@ -108,10 +108,19 @@ def _scorecards(doc: dict[str, Any], keys: list[str]) -> Iterator[Finding]:
         yield from _groups(card, path, keys)
 
 
+#: Refused rather than ignored: a weight left on a worst-of group reads as "this group counts more",
+#: which is exactly what worst_of does not do (as with indicator weights under scorecards).
+_WORST_OF_WEIGHT = (
+    "with `aggregate: worst_of` the lowest group score alone is the health score, "
+    "so group weights are not used; remove this weight"
+)
+
+
 def _groups(card: dict[str, Any], path: Path, keys: list[str]) -> Iterator[Finding]:
     group_keys: dict[str, int] = {}
     used: dict[str, Path] = {}
     total = 0.0
+    worst_of = card.get("aggregate") == "worst_of"
     for g, group in _items(card, "groups"):
         gpath = path + ("groups", g)
         gkey = group.get("key")
@@ -133,6 +142,9 @@ def _groups(card: dict[str, Any], path: Path, keys: list[str]) -> Iterator[Findi
                 yield Finding(rpath, f"indicator {name!r} is already in this scorecard (at {_show(used[name], path)})")
             used.setdefault(name, rpath)
         group_weight = group.get("weight", 1)
+        if worst_of and "weight" in group:
+            yield Finding(gpath + ("weight",), _WORST_OF_WEIGHT)
+            group_weight = 1  # said once: the weight is the problem, not an empty scorecard
         if _num(group_weight) and group_weight > 0 and inner == 0 and isinstance(group.get("indicators"), list):
             yield Finding(gpath + ("indicators",), f"every indicator of group {gkey!r} has weight 0; the group would score nothing", at_key=True)
         total += group_weight * (1 if inner > 0 else 0) if _num(group_weight) else 0.0

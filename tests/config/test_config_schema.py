@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from crmscore.config import load_schema
+from crmscore.config import load_schema, validate_text
 from crmscore.config.schema import did_you_mean
 from scoring.config import IndicatorSpec, MissingPolicy, Normalise, SegmentSpec
 from scoring.indicators import kinds
@@ -154,3 +154,29 @@ def test_form_ordering_hints_list_each_objects_fields_exactly_once():
     assert len(hinted) >= 6
     for node in hinted:
         assert sorted(node["x-order"]) == sorted(node["properties"]), node.get("title")
+
+
+def test_a_scorecards_aggregate_is_one_of_the_engines_with_the_weighted_mean_as_default():
+    from scoring.scorecards import AGGREGATES, DEFAULT_AGGREGATE, Scorecard
+
+    aggregate = DEFS["scorecard"]["properties"]["aggregate"]
+    assert aggregate["enum"] == list(AGGREGATES) == ["weighted_mean", "worst_of"]
+    assert aggregate["default"] == DEFAULT_AGGREGATE == Scorecard("k", "K", ()).aggregate
+
+
+AGGREGATE_DOC = """version: 1
+indicators:
+  - {key: r, kind: recency}
+scorecards:
+  - key: main
+    default: true
+    aggregate: %s
+    groups: [{key: g, indicators: [{indicator: r}]}]
+"""
+
+
+def test_worst_of_is_accepted_and_a_misspelt_aggregate_is_refused_at_its_path_and_position():
+    assert validate_text(AGGREGATE_DOC % "worst_of", "c.yaml") == []
+    assert [str(i) for i in validate_text(AGGREGATE_DOC % "worst", "c.yaml")] == [
+        "c.yaml:7:16  $.scorecards[0].aggregate  'worst' is not one of 'weighted_mean', 'worst_of' (did you mean 'worst_of'?)"
+    ]

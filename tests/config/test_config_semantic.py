@@ -56,3 +56,20 @@ def test_non_finite_numbers_are_refused_anywhere():
 def test_wrongly_shaped_parts_are_skipped_rather_than_crashing():
     assert _found({"indicators": "all of them", "bands": [3, {"min": "x"}], "segments": []}) == []
     assert _found(None) == []
+
+
+def test_a_group_weight_under_worst_of_is_refused_once_at_the_weight():
+    groups = [
+        {"key": "g1", "weight": 0, "indicators": [{"indicator": "a"}]},
+        {"key": "g2", "weight": 0, "indicators": [{"indicator": "b"}]},
+    ]
+    card = {"key": "main", "default": True, "aggregate": "worst_of", "groups": groups}
+    doc = {"indicators": [{"key": "a", "kind": "frequency"}, {"key": "b", "kind": "frequency"}], "scorecards": [card]}
+    message = "with `aggregate: worst_of` the lowest group score alone is the health score, so group weights are not used; remove this weight"
+    # all weights 0 would also make the card "empty" under the weighted mean; here the weights are the problem
+    assert _found(doc) == [
+        (("scorecards", 0, "groups", 0, "weight"), message),
+        (("scorecards", 0, "groups", 1, "weight"), message),
+    ]
+    weighted = _found({**doc, "scorecards": [{**card, "aggregate": "weighted_mean"}]})
+    assert [path for path, _ in weighted] == [("scorecards", 0, "groups")]

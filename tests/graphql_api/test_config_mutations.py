@@ -32,7 +32,7 @@ DEFINITIONS = """
 {
   indicatorDefinitions { key label kind direction normalise }
   bands { name min color }
-  scorecards { key label default schemeKind bands { name grade } groups { key weight indicators { indicator weight } } contributions }
+  scorecards { key label default schemeKind aggregate bands { name grade } groups { key weight indicators { indicator weight } } contributions }
   segments { name }
 }
 """
@@ -79,10 +79,34 @@ def test_definitions_come_from_the_active_config(api: Any) -> None:
     assert [b["name"] for b in data["bands"]] == ["At risk", "Watch", "Healthy", "Champion"]
     key_accounts = data["scorecards"][0]
     assert key_accounts["key"] == "key_accounts" and key_accounts["schemeKind"] == "grade"
+    assert {s["aggregate"] for s in data["scorecards"]} == {"weighted_mean"}  # what b2b.yaml leaves unsaid
     assert [b["grade"] for b in key_accounts["bands"]] == ["D", "C", "B", "A"]
     assert any(s["default"] for s in data["scorecards"])
     names = [s["name"] for s in data["segments"]]
     assert "Champions" in names and "Prospects" in names
+
+
+WORST_OF = """
+version: 1
+indicators:
+  - {key: recency, kind: recency, direction: lower_is_better}
+  - {key: frequency, kind: frequency}
+scorecards:
+  - key: dimensions
+    default: true
+    aggregate: worst_of
+    groups:
+      - {key: adoption, indicators: [{indicator: recency, weight: 3}]}
+      - {key: habit, indicators: [{indicator: frequency}]}
+"""
+
+
+def test_a_worst_of_scorecard_says_so_and_each_group_counts_whole(api: Any) -> None:
+    saved = api.admin.data(SAVE, {"yaml": WORST_OF, "activate": True})["saveConfig"]
+    assert saved["__typename"] == "SaveConfigSuccess", saved
+    [card] = api.data(DEFINITIONS)["scorecards"]
+    assert card["aggregate"] == "worst_of"
+    assert card["contributions"] == {"recency": 100.0, "frequency": 100.0}  # each decides alone when weakest
 
 
 def test_preview_scores_a_draft_without_writing(api: Any, engine: Any) -> None:

@@ -1,4 +1,4 @@
-"""Scorecards: two-level weights with renormalisation, % contributions, assignment, schemes."""
+"""Scorecards: two-level weights with renormalisation, worst-of, % contributions, assignment, schemes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from scoring import score_customers
+from scoring.schemes import Scheme
 from scoring.scorecards import (
     Criteria,
     Scorecard,
@@ -14,6 +15,7 @@ from scoring.scorecards import (
     Weighted,
     assign_scorecards,
     grouped_health,
+    parse_scorecard,
 )
 
 NAN = np.nan
@@ -60,6 +62,59 @@ def test_contributions_are_reported_in_percent_and_add_up_to_one_hundred():
     assert CARD.group_shares() == {"g1": 75.0, "g2": 25.0}
     assert CARD.contributions() == pytest.approx({"a": 18.75, "b": 56.25, "c": 25.0})
     assert sum(CARD.contributions().values()) == pytest.approx(100.0)
+
+
+def _exactly(actual, expected):
+    """Element for element, with NaN where NaN is expected (a plain ``==`` on lists fails on NaN)."""
+    np.testing.assert_array_equal(actual, np.array(expected, dtype=float))
+
+
+WORST = Scorecard("worst", "Worst", CARD.groups, default=True, aggregate="worst_of")  # group weights 3 and 1 ignored
+
+
+def test_worst_of_takes_the_lowest_group_and_gives_points_to_that_groups_indicators_only():
+    scores = np.array([[80, 40, 20], [90, 10, 60]], dtype=float)
+    out = grouped_health(scores, KEYS, [WORST], np.zeros(2, dtype=np.int64))
+    # group scores exactly as under the weighted mean: G1 = (a + 3b)/4, G2 = c
+    assert out.group_scores.tolist() == [[50.0, 20.0], [30.0, 60.0]]
+    assert out.health.tolist() == [20.0, 30.0]
+    # 1: g2 decides, c has the whole score: 1 × (20 − 50); 2: g1 decides, a 1/4 × 40, b 3/4 × −40
+    _exactly(out.points, [[NAN, NAN, -30.0], [10.0, -30.0, NAN]])
+    _exactly(50 + np.nansum(out.points, axis=1), out.health)
+
+
+def test_worst_of_breaks_a_tie_in_favour_of_the_first_group_in_config_order():
+    out = grouped_health(np.array([[70.0, 30.0, 40.0]]), KEYS, [WORST], np.zeros(1, dtype=np.int64))
+    assert out.group_scores.tolist() == [[40.0, 40.0]]  # (70 + 90)/4 ; 40
+    assert out.health.tolist() == [40.0]
+    _exactly(out.points, [[5.0, -15.0, NAN]])  # g1: 1/4 × 20, 3/4 × −20; c not counted
+
+
+def test_worst_of_skips_a_group_without_any_indicator_and_is_nan_when_all_are_missing():
+    scores = np.array([[NAN, NAN, 70], [NAN, 10, 90], [NAN, NAN, NAN]])
+    out = grouped_health(scores, KEYS, [WORST], np.zeros(3, dtype=np.int64))
+    _exactly(out.group_scores, [[NAN, 70.0], [10.0, 90.0], [NAN, NAN]])
+    _exactly(out.health, [70.0, 10.0, NAN])
+    # 2: b alone is available in g1, so it holds g1's whole score: 1 × (10 − 50)
+    _exactly(out.points, [[NAN, NAN, 20.0], [NAN, -40.0, NAN], [NAN, NAN, NAN]])
+
+
+def test_a_scorecard_that_does_not_say_how_to_aggregate_takes_the_weighted_mean():
+    groups = [
+        {"key": "g1", "weight": 3, "indicators": [{"indicator": "a"}, {"indicator": "b", "weight": 3}]},
+        {"key": "g2", "indicators": [{"indicator": "c"}]},
+    ]
+    card = parse_scorecard({"key": "main", "default": True, "groups": groups}, Scheme(), None)
+    assert card.aggregate == "weighted_mean"
+    out = grouped_health(np.array([[80.0, 40.0, 20.0]]), KEYS, [card], np.zeros(1, dtype=np.int64))
+    assert out.health.tolist() == [pytest.approx((3 * 50 + 1 * 20) / 4)]
+    worst = parse_scorecard({"key": "main", "default": True, "aggregate": "worst_of", "groups": groups}, Scheme(), None)
+    assert worst.aggregate == "worst_of"
+
+
+def test_worst_of_contributions_are_each_indicators_share_within_its_group():
+    assert WORST.group_shares() == {"g1": 100.0, "g2": 100.0}
+    assert WORST.contributions() == pytest.approx({"a": 25.0, "b": 75.0, "c": 100.0})
 
 
 def test_scorecards_are_assigned_by_criteria_in_order_with_a_default():
@@ -130,3 +185,29 @@ def test_scorecards_can_be_assigned_by_segment(build, shop):
     assert s["segment"].tolist() == ["Potential Loyalists", "Loyal Customers", "Can't Lose Them"]
     assert s.loc[1, "scorecard"] == "new"
     assert set(s.loc[[2, 3], "scorecard"]) == {"other"}
+
+
+def test_a_worst_of_scorecard_scores_and_bands_each_customer_by_their_weakest_group(build, shop):
+    scorecards = [
+        {
+            "key": "dimensions",
+            "default": True,
+            "aggregate": "worst_of",
+            "groups": [
+                {"key": "buying", "indicators": [{"indicator": "recency"}]},
+                {"key": "spend", "indicators": [{"indicator": "monetary"}]},
+            ],
+        }
+    ]
+    result = score_customers(shop, build.config(INDICATORS, scorecards=scorecards), build.as_of)
+    s = result.scores.set_index("customer_id")
+    # recency 97.5 / 75 / 25 and monetary 50 / 5 / 25 (see above); 3 ties, so buying decides
+    assert s["health_score"].to_dict() == {1: 50.0, 2: 5.0, 3: 25.0}
+    assert s["band"].to_dict() == {1: "Watch", 2: "At risk", 3: "At risk"}
+    points = result.indicators.set_index(["customer_id", "key"])["points"].to_dict()
+    assert points == pytest.approx(
+        {(1, "recency"): NAN, (1, "monetary"): 0.0, (2, "recency"): NAN, (2, "monetary"): -45.0, (3, "recency"): -25.0, (3, "monetary"): NAN},
+        nan_ok=True,
+    )
+    groups = result.groups.set_index(["customer_id", "group"])["score"].to_dict()
+    assert groups == {(1, "buying"): 97.5, (1, "spend"): 50.0, (2, "buying"): 75.0, (2, "spend"): 5.0, (3, "buying"): 25.0, (3, "spend"): 25.0}
