@@ -166,8 +166,9 @@ def fetch_run(engine: Engine, run_id: int) -> ServedRun | None:
     return None if row is None else _served(row)
 
 
-def scored_customers(run_id: int | None) -> FromClause:
-    """Customers outer-joined to their score in the run: unscored customers keep null scores."""
+def scored_customers(run_id: int | ColumnElement[int] | None) -> FromClause:
+    """Customers outer-joined to their score in the run (an id or a bound parameter): unscored
+    customers keep null scores."""
     in_run = scores.c.run_id == run_id if run_id is not None else false()
     return customers.outerjoin(scores, and_(scores.c.customer_id == customers.c.id, in_run))
 
@@ -346,10 +347,9 @@ def _build_score_page(shape: tuple[Any, ...], where: ColumnElement[bool]) -> Any
                 stmt = stmt.where(_after(s.health_score, s.customer_id, value, pk, descending))
         else:
             known = c.id.in_(bindparam("page_unscored", expanding=True, type_=Integer)) if listed else false()
-            in_run = and_(scores.c.customer_id == customers.c.id, scores.c.run_id == run)
             stmt = (
                 select(*_CUSTOMER_COLUMNS, literal(NULL_SCORE).label("sort_value"), literal(position).label("part"))
-                .select_from(customers.outerjoin(scores, in_run))
+                .select_from(scored_customers(run))
                 .where(or_(known, c.id > bindparam("page_max_id", type_=Integer)), s.health_score.is_(None), where)
                 .order_by(*direction(c.id))
             )
