@@ -106,14 +106,15 @@ class AppState:
         signature = where_signature(where)
         return None if signature is None else (run_id, signature)
 
-    def cached_count(self, run_id: int | None, where: ColumnElement[bool]) -> int | None:
-        """The remembered total if still fresh (no I/O: callable on the event loop)."""
-        key = self._count_key(run_id, where)
-        if key is None:
-            return None
+    def _fresh_count(self, key: tuple[Any, ...]) -> int | None:
         with self._lock:
             hit = self._counts.get(key)
         return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def cached_count(self, run_id: int | None, where: ColumnElement[bool]) -> int | None:
+        """The remembered total if still fresh (no I/O: callable on the event loop)."""
+        key = self._count_key(run_id, where)
+        return None if key is None else self._fresh_count(key)
 
     def count(self, run_id: int | None, where: ColumnElement[bool]) -> int:
         """How many customers match, remembered for ``count_cache_ttl`` seconds per run and filter.
@@ -124,17 +125,15 @@ class AppState:
         key = self._count_key(run_id, where)
         if key is None:
             return count_customers(self.engine, run_id, where)
-        ttl = self.settings.count_cache_ttl
+        fresh = self._fresh_count(key)
+        if fresh is not None:
+            return fresh
         now = time.monotonic()
-        with self._lock:
-            hit = self._counts.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
         total = count_customers(self.engine, run_id, where)
         with self._lock:
             if len(self._counts) > 1000:
                 self._counts.clear()
-            self._counts[key] = (now + ttl, total)
+            self._counts[key] = (now + self.settings.count_cache_ttl, total)
         return total
 
     def unscored(self, run_id: int) -> Unscored | None:
