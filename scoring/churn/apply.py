@@ -176,30 +176,30 @@ def apply_churn_model(
     contribution = np.full((n, 2 * k), np.nan)
     value = np.full((n, 2 * k), np.nan)
     category = np.full((n, 2 * k), None, dtype=object) if model.categorical else None
+    explain, explained = ok, rated  # the rows whose drivers are computed: every rated row, unless capped
     driver_rows = None
     if model.kind != "logistic" and int(ok.sum()) > max_occlusion_rows:
         rated_at = np.flatnonzero(ok)
         riskiest = rated_at[np.argsort(-probability[rated_at], kind="stable")[:max_occlusion_rows]]
-        ok = np.zeros(n, dtype=bool)
-        ok[riskiest] = True
-        driver_rows = ok
-        rated = table[ok]
-    if len(rated):
-        idx, val = driver_slots(driver_contributions(model, rated).to_numpy(), k)
-        feature[ok], contribution[ok] = idx, val
-        rows = np.arange(len(rated))[:, None]
+        explain = np.zeros(n, dtype=bool)
+        explain[riskiest] = True
+        driver_rows, explained = explain, table[explain]
+    if len(explained):
+        idx, val = driver_slots(driver_contributions(model, explained).to_numpy(), k)
+        feature[explain], contribution[explain] = idx, val
+        rows = np.arange(len(explained))[:, None]
         safe = np.maximum(idx, 0)
         numbers = np.column_stack(
-            [rated[f].to_numpy(dtype=np.float64, na_value=np.nan) if f in model.numeric
-             else np.full(len(rated), np.nan) for f in features]
+            [explained[f].to_numpy(dtype=np.float64, na_value=np.nan) if f in model.numeric
+             else np.full(len(explained), np.nan) for f in features]
         )
-        value[ok] = np.where(idx >= 0, numbers[rows, safe], np.nan)
+        value[explain] = np.where(idx >= 0, numbers[rows, safe], np.nan)
         if category is not None:
             texts = np.column_stack(
-                [rated[f].astype("object").where(rated[f].notna(), None).to_numpy() if f in model.categorical
-                 else np.full(len(rated), None, dtype=object) for f in features]
+                [explained[f].astype("object").where(explained[f].notna(), None).to_numpy() if f in model.categorical
+                 else np.full(len(explained), None, dtype=object) for f in features]
             )
-            category[ok] = np.where(idx >= 0, texts[rows, safe], None)
+            category[explain] = np.where(idx >= 0, texts[rows, safe], None)
     return ChurnRisk(
         customer_id=table["customer_id"].to_numpy(np.int64),
         probability=probability,
