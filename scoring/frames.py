@@ -18,6 +18,7 @@ __all__ = [
     "CRMFrames",
     "FramesError",
     "check_frame",
+    "complete_frames",
     "empty_frame",
     "is_loaded",
     "not_loaded",
@@ -109,6 +110,18 @@ def _empty(frame: str) -> pd.DataFrame:
     return empty_frame(COLUMNS[frame])
 
 
+def complete_frames(given: Mapping[str, pd.DataFrame], contract: Mapping[str, Mapping[str, str]]) -> dict[str, pd.DataFrame]:
+    """Every frame of ``contract``: the ``given`` ones, and an :func:`empty_frame` for the rest.
+
+    What a frame bundle's ``empty(**frames)`` builds from (handy for tests); a name the contract
+    does not have is a ``TypeError``, as an unknown keyword argument would be.
+    """
+    unknown = set(given) - set(contract)
+    if unknown:
+        raise TypeError(f"unknown frame(s): {', '.join(sorted(unknown))}")
+    return {name: given[name] if name in given else empty_frame(columns) for name, columns in contract.items()}
+
+
 def check_frame(where: str, frame: object, columns: Mapping[str, str], *, integer_ids: bool = False) -> None:
     """Raise :class:`FramesError` naming ``where`` and the column when ``frame`` breaks its contract.
 
@@ -157,10 +170,7 @@ class CRMFrames:
     @classmethod
     def empty(cls, **frames: pd.DataFrame) -> CRMFrames:
         """Frames with every column and no rows, except those given (handy for tests)."""
-        unknown = set(frames) - set(COLUMNS)
-        if unknown:
-            raise TypeError(f"unknown frame(s): {', '.join(sorted(unknown))}")
-        return cls(**{name: frames.get(name, _empty(name)) for name in COLUMNS})
+        return cls(**complete_frames(frames, COLUMNS))
 
     def check(self) -> None:
         """Raise :class:`FramesError` naming the first frame and column that breaks the contract.

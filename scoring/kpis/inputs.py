@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
-from scoring.frames import check_frame, empty_frame
+from scoring.frames import check_frame, complete_frames
 
 __all__ = ["KPI_INPUT_COLUMNS", "KpiInputs", "rows_of_customers", "segment_customers"]
 
@@ -41,10 +41,6 @@ KPI_INPUT_COLUMNS: Mapping[str, Mapping[str, str]] = {
 
 #: Frames whose rows belong to one customer, and so can be narrowed to a segment.
 _PER_CUSTOMER = ("orders", "surveys", "cases")
-
-
-def _empty(frame: str) -> pd.DataFrame:
-    return empty_frame(KPI_INPUT_COLUMNS[frame])
 
 
 def rows_of_customers(frame: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
@@ -79,10 +75,7 @@ class KpiInputs:
     @classmethod
     def empty(cls, **frames: pd.DataFrame) -> KpiInputs:
         """Frames with every column and no rows, except those given (handy for tests)."""
-        unknown = set(frames) - set(KPI_INPUT_COLUMNS)
-        if unknown:
-            raise TypeError(f"unknown frame(s): {', '.join(sorted(unknown))}")
-        return cls(**{name: frames.get(name, _empty(name)) for name in KPI_INPUT_COLUMNS})
+        return cls(**complete_frames(frames, KPI_INPUT_COLUMNS))
 
     def check(self) -> None:
         """Raise ``FramesError`` (a ``ValueError``) naming the first frame and column that breaks the contract."""
