@@ -68,10 +68,11 @@ def seed_activity(seed: Any) -> None:
             upsert(conn, table, [{"source": "crm", **row} for row in batch])
 
 
-def wait_for(api: Any, job_id: str, timeout: float = 60) -> dict[str, Any]:
+def wait_for(api: Any, job_id: str, timeout: float = 60, *, query: str = JOB) -> dict[str, Any]:
+    """The job once it has finished, read with ``query`` (a ``job(id:)`` query) until then."""
     deadline = time.monotonic() + timeout
     while True:
-        job: dict[str, Any] = api.data(JOB, {"id": job_id})["job"]
+        job: dict[str, Any] = api.data(query, {"id": job_id})["job"]
         if job["status"] in ("SUCCEEDED", "FAILED"):
             return job
         assert time.monotonic() < deadline, job

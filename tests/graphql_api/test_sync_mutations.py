@@ -21,6 +21,7 @@ from connector.testing import FakeOdoo, LoopbackServer
 from graphql_api import ApiSettings, create_app
 from tests.crmscore.test_sync_jobs import PARTNERS, recorded_odoo, write_sources
 from tests.graphql_api.conftest import Api
+from tests.graphql_api.test_mutation import wait_for as wait_for_job
 from tests.graphql_api.test_subscription import messages, serve, socket_for, subscribe
 
 RUN_SYNC = """
@@ -60,13 +61,7 @@ def api(engine: Engine, keys: dict[str, str], odoo: tuple[FakeOdoo, LoopbackServ
 
 
 def wait_for(api: Api, job_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        job: dict[str, Any] = api.data(JOB, {"id": job_id})["job"]
-        if job["status"] in ("SUCCEEDED", "FAILED"):
-            return job
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
+    return wait_for_job(api, job_id, timeout, query=JOB)
 
 
 def started(api: Api, mutation: str, **input: Any) -> dict[str, Any]:
