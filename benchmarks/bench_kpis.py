@@ -21,30 +21,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from scoring.kpis import (
-    KPI_COLUMNS,
-    Period,
-    arpu,
-    cac,
-    campaign_spend,
-    churn_rate,
-    clv_to_cac,
-    complaint_count,
-    complaint_rate,
-    kpi_table,
-    lead_conversion_rate,
-    leads_count,
-    period_csat,
-    period_nps,
-    periods,
-    repurchase_rate,
-    retention_cost,
-    retention_counts,
-    retention_rate,
-    revenue,
-    win_back_rate,
-)
-from scoring.kpis.table import new_customer_clv
+from scoring.kpis import Period, kpi_table, periods
+from tests.scoring.kpis.reference import reference_table
 
 _DAY_US = 86_400_000_000
 
@@ -114,27 +92,10 @@ def table(f: dict[str, pd.DataFrame], wanted: list[Period]) -> pd.DataFrame:
 
 
 def per_period(f: dict[str, pd.DataFrame], wanted: list[Period]) -> pd.DataFrame:
-    """The baseline: each period's KPIs from the single-period functions over the whole frames."""
-    orders, leads, campaigns, surveys, cases = (f[k] for k in ("orders", "leads", "campaigns", "surveys", "cases"))
-    orders = orders.assign(kind=orders["kind"].astype("category"))  # as the per-period table did: isin on codes
-    rows = []
-    for p in wanted:
-        counts = retention_counts(orders, p)
-        all_spend, keep = campaign_spend(campaigns, p), campaign_spend(campaigns, p, ("retention",))
-        acquisition_cost = cac(all_spend - keep, 0.0, len(counts.new))
-        clv = new_customer_clv(orders, p, counts.new, gross_margin=0.3, lifespan_years=3.0)
-        base, money = counts.active_during, revenue(orders, p)
-        (csat, csat_n), (nps, nps_n) = period_csat(surveys, p), period_nps(surveys, p)
-        rows.append(
-            [
-                p.label, leads_count(leads, p), lead_conversion_rate(leads, p), len(counts.new), all_spend - keep,
-                acquisition_cost, clv, clv_to_cac(clv, acquisition_cost), len(counts.start_active),
-                len(counts.end_active), retention_rate(counts), churn_rate(counts), win_back_rate(counts), keep,
-                retention_cost(keep, counts), repurchase_rate(orders, p), len(base), money, arpu(money, len(base)),
-                csat, csat_n, nps, nps_n, complaint_count(cases, p), complaint_rate(cases, p, base),
-            ]
-        )
-    return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+    """The baseline: each period's KPIs from the single-period functions over the whole frames (the
+    test suite's reference), with ``kind`` a category as the per-period table had it (isin on codes)."""
+    orders = f["orders"].assign(kind=f["orders"]["kind"].astype("category"))
+    return reference_table(orders, f["leads"], f["campaigns"], wanted, surveys=f["surveys"], cases=f["cases"])
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
